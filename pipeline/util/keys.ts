@@ -1,0 +1,28 @@
+/**
+ * Composite keys such as `"llama3.2-1b|ollama|FP16"` (the reference artifact's layout). A name that
+ * itself contains `|` would collide with another tuple, so each part is escaped: `%` → `%25`,
+ * `|` → `%7C`. `splitKey` reverses it. Lookup tables keyed by user data are `Map`s or
+ * null-prototype objects (`__proto__` is just a name).
+ */
+export function compositeKey(...parts: readonly string[]): string {
+  return parts.map(escapePart).join('|');
+}
+
+export function splitKey(key: string): string[] {
+  return key.split('|').map(unescapePart);
+}
+
+function escapePart(part: string): string {
+  return part.replace(/%/g, '%25').replace(/\|/g, '%7C');
+}
+
+function unescapePart(part: string): string {
+  return part.replace(/%7C/gi, '|').replace(/%25/g, '%');
+}
+
+/** A dictionary with no prototype, safe for keys like `__proto__` or `constructor`. */
+export function dict<V>(entries?: Iterable<readonly [string, V]>): Record<string, V> {
+  const out = Object.create(null) as Record<string, V>;
+  if (entries) for (const [k, v] of entries) out[k] = v;
+  return out;
+}

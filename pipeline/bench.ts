@@ -1,0 +1,390 @@
+/**
+ * `npm run bench`: how fast and how lean the refit is, measured (never asserted by a timed test).
+ *
+ *   npm run bench                               20k, 200k and 2M generated records + the bundled corpus;
+ *                                               writes reports/bench.md
+ *   npm run bench -- --records N [--json]       one generated size; with --json the LAST stdout line is
+ *                                               { records, seconds, records_per_s, peak_rss_mb, stages }
+ *   options: --seed S (default 'bench'), --bad-share F (default 0.02), --keep (keep the temp corpora)
+ *
+ * Each size is generated into a temp directory under os.tmpdir() (removed afterwards) and refitted in
+ * a FRESH child process (`node --import tsx pipeline/bench-child.ts`), so one run's heap and JIT never
+ * help the next and peak RSS is that run's own. The bundled corpus is timed as a user runs it,
+ * `npm run refit` end to end (Node and tsx start-up included), with its outputs sent to a temp dir.
+ */
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { BenchMeasurement } from './bench-child.ts';
+import { writeGeneratedCorpus } from './commands/generate.ts';
+import { writeFileAtomic } from './io/write.ts';
+import { formatNumber, markdownTable } from './util/markdown.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CHILD = fileURLToPath(new URL('./bench-child.ts', import.meta.url));
+const REFIT = fileURLToPath(new URL('./refit.ts', import.meta.url));
+const REPORT = join(ROOT, 'reports', 'bench.md');
+
+export const DEFAULT_SIZES: readonly number[] = [20_000, 200_000, 2_000_000];
+
+/** The targets the report judges against (measured, never enforced by a test). */
+export const TARGETS = {
+  bundledSeconds: 1.5,
+  largeRecords: 2_000_000,
+  largeSeconds: 20,
+  largeRssMb: 1024,
+  /** Time ratio allowed for 10× the records (200k → 2M). */
+  tenfoldTimeRatio: 11,
+} as const;
+
+interface BenchArgs {
+  readonly sizes: readonly number[];
+  readonly json: boolean;
+  readonly seed: string;
+  readonly badShare: number;
+  readonly keep: boolean;
+  /** Full default run: also the bundled corpus, and reports/bench.md. */
+  readonly full: boolean;
+}
+
+/** One generated size: generation, the child's measurement and the child's wall time. */
+export interface SizeResult {
+  readonly records: number;
+  readonly generateSeconds: number;
+  readonly csvMb: number;
+  /** Child process wall time, Node + tsx start-up and module loading included. */
+  readonly processSeconds: number;
+  readonly measurement: BenchMeasurement;
+}
+
+export interface BundledResult {
+  /** `npm run refit` wall time (npm, Node and tsx start-up included). */
+  readonly npmSeconds: number;
+  readonly npmExitCode: number;
+  readonly measurement: BenchMeasurement;
+}
+
+export interface MachineInfo {
+  readonly cpuCount: number;
+  readonly cpuModel: string;
+  readonly totalMemGb: number;
+  readonly node: string;
+  readonly os: string;
+}
+
+/** A usage or measurement failure: reported on stderr, exit 2 (after the temp corpora are removed). */
+class BenchError extends Error {}
+
+function fail(message: string): never {
+  throw new BenchError(message);
+}
+
+function parsePositiveInteger(text: string, option: string): number {
+  const value = /^\d[\d_]*$/.test(text.trim()) ? Number(text.trim().replace(/_/g, '')) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1) fail(`${option} must be a positive integer (got '${text}')`);
+  return value;
+}
+
+function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  let parsed: ReturnType<typeof parseBenchArgsRaw>;
+  try {
+    parsed = parseBenchArgsRaw(argv);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const { values } = parsed;
+  const sizes = values.records?.map((r) => parsePositiveInteger(r, '--records')) ?? [...DEFAULT_SIZES];
+  const badShare = values['bad-share'] === undefined ? 0.02 : Number(values['bad-share']);
+  if (!(badShare >= 0 && badShare <= 1))
+    fail(`--bad-share must be a number from 0 to 1 (got '${values['bad-share']}')`);
+  const json = values.json ?? false;
+  if (json && sizes.length !== 1) fail('--json measures one size: pass exactly one --records N');
+  return {
+    sizes,
+    json,
+    seed: values.seed ?? 'bench',
+    badShare,
+    keep: values.keep ?? false,
+    full: values.records === undefined,
+  };
+}
+
+function parseBenchArgsRaw(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      records: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      seed: { type: 'string' },
+      'bad-share': { type: 'string' },
+      keep: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+interface ProcessResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+/** Runs a command to completion, capturing its output and wall time. */
+function run(command: string, args: readonly string[]): Promise<ProcessResult> {
+  return new Promise((resolvePromise, reject) => {
+    const start = performance.now();
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolvePromise({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        seconds: (performance.now() - start) / 1000,
+      });
+    });
+  });
+}
+
+/** Runs bench-child.ts in a fresh Node process and parses its JSON line. */
+async function measure(
+  configPath: string,
+  outDir: string,
+  records?: number,
+): Promise<{ measurement: BenchMeasurement; seconds: number }> {
+  const args = ['--import', import.meta.resolve('tsx'), CHILD, '--config', configPath, '--out', outDir];
+  if (records !== undefined) args.push('--records', String(records));
+  const result = await run(process.execPath, args);
+  const last = result.stdout.trim().split('\n').at(-1) ?? '';
+  if (result.code !== 0 || !last.startsWith('{')) {
+    fail(
+      `the refit of ${configPath} failed (exit ${result.code}):\n${result.stderr.trim() || result.stdout.trim()}`,
+    );
+  }
+  return { measurement: JSON.parse(last) as BenchMeasurement, seconds: result.seconds };
+}
+
+async function benchSize(records: number, args: BenchArgs, tempRoot: string): Promise<SizeResult> {
+  const dir = join(tempRoot, `corpus-${records}`);
+  process.stderr.write(`bench: generating ${records} records...\n`);
+  const genStart = performance.now();
+  const generated = await writeGeneratedCorpus({
+    records,
+    seed: args.seed,
+    out: dir,
+    badShare: args.badShare,
+  });
+  const generateSeconds = (performance.now() - genStart) / 1000;
+  process.stderr.write(`bench: refitting ${records} records in a fresh process...\n`);
+  const { measurement, seconds } = await measure(generated.configPath, join(dir, 'out'), records);
+  if (!args.keep) rmSync(dir, { recursive: true, force: true });
+  return { records, generateSeconds, csvMb: generated.bytes / 1e6, processSeconds: seconds, measurement };
+}
+
+async function benchBundled(tempRoot: string): Promise<BundledResult> {
+  const out = join(tempRoot, 'bundled');
+  process.stderr.write('bench: timing `npm run refit` on the bundled corpus...\n');
+  const npmCli = process.env.npm_execpath;
+  const npmArgs = ['run', '--silent', 'refit', '--', '--out', join(out, 'npm')];
+  const npm = npmCli?.endsWith('.js')
+    ? await run(process.execPath, [npmCli, ...npmArgs])
+    : await run(platform() === 'win32' ? 'npm.cmd' : 'npm', npmArgs);
+  const { measurement } = await measure(join(ROOT, 'refit.config.yaml'), join(out, 'child'));
+  return { npmSeconds: npm.seconds, npmExitCode: npm.code, measurement };
+}
+
+export function machineInfo(): MachineInfo {
+  const list = cpus();
+  return {
+    cpuCount: list.length,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    totalMemGb: totalmem() / 1024 ** 3,
+    node: process.version,
+    os: `${platform()} ${release()} ${arch()}`,
+  };
+}
+
+const STAGES = ['ingest', 'normalise', 'split', 'fit', 'validate', 'emit'] as const;
+
+/** `verdict(ok)` is the report's wording for a target. */
+const verdict = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'met' : 'MISSED');
+
+/**
+ * `renderBenchReport(machine, sizes, bundled)` is reports/bench.md: machine, per-size totals, per-stage
+ * throughput, time ratios between consecutive sizes, and each target with its measured value.
+ */
+export function renderBenchReport(
+  machine: MachineInfo,
+  sizes: readonly SizeResult[],
+  bundled: BundledResult | null,
+  corpus: { readonly seed: string; readonly badShare: number },
+): string {
+  const lines: string[] = ['# Refit benchmark', ''];
+  lines.push(
+    `Machine: ${machine.cpuCount} × ${machine.cpuModel}, ${formatNumber(machine.totalMemGb, 3)} GiB RAM, Node ${machine.node}, ${machine.os}.`,
+    '',
+    `Corpora: \`capfit generate\` with seed \`${corpus.seed}\`, ${formatNumber(corpus.badShare * 100)} % damaged rows; each refit ran in a fresh`,
+    'process (`node --import tsx pipeline/bench-child.ts`). "refit s" is the `refit()` call alone; "process s"',
+    'adds Node + tsx start-up and module loading. Peak RSS is the child process high-water mark.',
+    '',
+    '## Totals',
+    '',
+    markdownTable(
+      ['records', 'CSV MB', 'generate s', 'refit s', 'process s', 'records/s', 'peak RSS MB', 'refit exit'],
+      sizes.map((s) => [
+        s.records,
+        s.csvMb,
+        s.generateSeconds,
+        s.measurement.seconds,
+        s.processSeconds,
+        s.measurement.records_per_s,
+        s.measurement.peak_rss_mb,
+        s.measurement.exit_code,
+      ]),
+    ),
+    '## Records per second by stage',
+    '',
+    markdownTable(
+      ['records', ...STAGES.map((s) => `${s} (ms / rec/s)`)],
+      sizes.map((s) => [
+        s.records,
+        ...STAGES.map((stage) => {
+          const f = s.measurement.stages[stage];
+          return f ? `${formatNumber(f.ms)} / ${formatNumber(f.records_per_s)}` : '—';
+        }),
+      ]),
+    ),
+  );
+  if (sizes.length > 1) {
+    lines.push(
+      '## Scaling between sizes',
+      '',
+      markdownTable(
+        ['from', 'to', 'records ×', 'refit time ×'],
+        sizes
+          .slice(1)
+          .map((s, i) => [
+            sizes[i]!.records,
+            s.records,
+            s.records / sizes[i]!.records,
+            s.measurement.seconds / sizes[i]!.measurement.seconds,
+          ]),
+      ),
+    );
+  }
+  if (bundled) {
+    lines.push(
+      '## Bundled corpus',
+      '',
+      markdownTable(
+        ['command', 'seconds', 'exit', 'peak RSS MB'],
+        [
+          ['npm run refit (wall, start-up included)', bundled.npmSeconds, bundled.npmExitCode, null],
+          [
+            'refit() in a fresh process',
+            bundled.measurement.seconds,
+            bundled.measurement.exit_code,
+            bundled.measurement.peak_rss_mb,
+          ],
+        ],
+      ),
+    );
+  }
+  const large = sizes.find((s) => s.records === TARGETS.largeRecords);
+  const mid = sizes.find((s) => s.records === TARGETS.largeRecords / 10);
+  const ratio = large && mid ? large.measurement.seconds / mid.measurement.seconds : null;
+  lines.push(
+    '## Targets',
+    '',
+    markdownTable(
+      ['target', 'measured', 'verdict'],
+      [
+        [
+          `bundled corpus: npm run refit < ${TARGETS.bundledSeconds} s incl. start-up`,
+          bundled ? `${formatNumber(bundled.npmSeconds)} s` : null,
+          verdict(bundled ? bundled.npmSeconds < TARGETS.bundledSeconds : null),
+        ],
+        [
+          `2M records: < ${TARGETS.largeSeconds} s (process wall)`,
+          large ? `${formatNumber(large.processSeconds)} s` : null,
+          verdict(large ? large.processSeconds < TARGETS.largeSeconds : null),
+        ],
+        [
+          `2M records: peak RSS < ${TARGETS.largeRssMb} MB`,
+          large ? `${formatNumber(large.measurement.peak_rss_mb)} MB` : null,
+          verdict(large ? large.measurement.peak_rss_mb < TARGETS.largeRssMb : null),
+        ],
+        [
+          `200k → 2M: time ratio ≤ ${TARGETS.tenfoldTimeRatio}`,
+          ratio === null ? null : `${formatNumber(ratio)}×`,
+          verdict(ratio === null ? null : ratio <= TARGETS.tenfoldTimeRatio),
+        ],
+      ],
+    ),
+  );
+  return `${lines.join('\n')}`;
+}
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (!existsSync(REFIT)) {
+    fail(`${REFIT} does not exist yet: there is no refit orchestrator to measure`);
+  }
+  const tempRoot = mkdtempSync(join(tmpdir(), 'capfit-bench-'));
+  try {
+    const sizes: SizeResult[] = [];
+    for (const records of args.sizes) {
+      const result = await benchSize(records, args, tempRoot);
+      sizes.push(result);
+      if (!args.json) {
+        const m = result.measurement;
+        process.stdout.write(
+          `${records} records: refit ${m.seconds} s (${m.records_per_s} rec/s), process ${result.processSeconds.toFixed(2)} s, peak RSS ${m.peak_rss_mb} MB, exit ${m.exit_code}\n`,
+        );
+      }
+    }
+    if (args.json) {
+      const m = sizes[0]!.measurement;
+      const line = {
+        records: m.records,
+        seconds: m.seconds,
+        records_per_s: m.records_per_s,
+        peak_rss_mb: m.peak_rss_mb,
+        stages: m.stages,
+      };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+      return;
+    }
+    const bundled = args.full ? await benchBundled(tempRoot) : null;
+    const report = renderBenchReport(machineInfo(), sizes, bundled, args);
+    if (args.full) {
+      writeFileAtomic(REPORT, report);
+      process.stdout.write(`${report}\nwrote ${REPORT}\n`);
+    } else {
+      process.stdout.write(report);
+    }
+  } finally {
+    if (args.keep) process.stderr.write(`bench: corpora kept in ${tempRoot}\n`);
+    else rmSync(tempRoot, { recursive: true, force: true });
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isEntry) {
+  main().catch((err: unknown) => {
+    const text = err instanceof BenchError ? err.message : ((err as Error).stack ?? String(err));
+    process.stderr.write(`bench: ${text}\n`);
+    process.exitCode = 2;
+  });
+}

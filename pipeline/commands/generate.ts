@@ -1,0 +1,124 @@
+/**
+ * `capfit generate --records N --seed S --out DIR [--bad-share F]`: writes a seeded synthetic corpus
+ * (DIR/<category>.csv for the six categories), DIR/refit.config.yaml pointing at those files and at
+ * this checkout's registry, and DIR/truth.json with the coefficients the rows were drawn from.
+ * Files stream to disk, so memory stays flat whatever N is.
+ */
+
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandOutput } from '../cli.ts';
+import { generateCorpus, generatedConfig, truthDocument } from '../generate/index.ts';
+import { writeLinesAtomic } from '../io/write-stream.ts';
+import type { Category } from '../records.ts';
+import { PipelineError } from '../util/errors.ts';
+import { stableStringify } from '../util/stable-json.ts';
+
+type Values = Readonly<Record<string, string | boolean | undefined>>;
+
+/** Parsed `capfit generate` options. */
+export interface GenerateArgs {
+  readonly records: number;
+  readonly seed: string;
+  readonly out: string;
+  readonly badShare?: number;
+}
+
+function requiredString(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new PipelineError('usage', `--${name} is required`);
+  }
+  return value;
+}
+
+/**
+ * `parseGenerateArgs(values)` checks the CLI values: `--records` a positive integer (digits, `_`
+ * separators allowed), `--seed` a non-empty string, `--out` a directory path, `--bad-share` a number
+ * in [0, 1]. A bad value throws a `PipelineError` naming the option (exit 2).
+ * @example parseGenerateArgs({ records: '20_000', seed: '7', out: 'tmp/c' }) // { records: 20000, seed: '7', out: 'tmp/c' }
+ */
+export function parseGenerateArgs(values: Values): GenerateArgs {
+  const recordsText = requiredString(values, 'records').trim();
+  const records = /^\d[\d_]*$/.test(recordsText) ? Number(recordsText.replace(/_/g, '')) : Number.NaN;
+  if (!Number.isSafeInteger(records) || records < 1) {
+    throw new PipelineError('usage', `--records must be a positive integer (got '${recordsText}')`);
+  }
+  const seed = requiredString(values, 'seed');
+  const out = requiredString(values, 'out');
+  const shareValue = values['bad-share'];
+  if (shareValue === undefined) return { records, seed, out };
+  const shareText = typeof shareValue === 'string' ? shareValue.trim() : '';
+  const badShare = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(shareText) ? Number(shareText) : Number.NaN;
+  if (!(badShare >= 0 && badShare <= 1)) {
+    throw new PipelineError(
+      'usage',
+      `--bad-share must be a number from 0 to 1 (got '${String(shareValue)}')`,
+    );
+  }
+  return { records, seed, out, badShare };
+}
+
+/** The checkout root: two levels above this file (pipeline/commands/). */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * How the config names `to`: relative to `from` (with `/` separators) when the output directory is
+ * inside the checkout, so the pair can move together; absolute otherwise (a temp directory).
+ */
+function pathForConfig(from: string, to: string): string {
+  const inside = !relative(REPO_ROOT, from).startsWith('..') && !isAbsolute(relative(REPO_ROOT, from));
+  return inside ? relative(from, to).split(sep).join('/') : to;
+}
+
+/**
+ * `writeGeneratedCorpus(args)` writes the corpus, its config and truth.json; returns the summary
+ * and the absolute config path.
+ */
+export async function writeGeneratedCorpus(
+  args: GenerateArgs,
+): Promise<{ readonly summary: string; readonly configPath: string; readonly bytes: number }> {
+  const corpus = generateCorpus({
+    records: args.records,
+    seed: args.seed,
+    ...(args.badShare === undefined ? {} : { badShare: args.badShare }),
+  });
+  const outDir = resolve(args.out);
+  const sources = {} as Record<Category, string>;
+  let bytes = 0;
+  for (const file of corpus.files) {
+    const written = await writeLinesAtomic(resolve(outDir, file.name), file.lines());
+    bytes += written.bytes;
+    sources[file.category] = file.name;
+  }
+  const registryDir = resolve(REPO_ROOT, 'datasets', 'registry');
+  const registryPath = (name: string): string => pathForConfig(outDir, resolve(registryDir, `${name}.csv`));
+  const configText = generatedConfig({
+    sources,
+    registry: {
+      models: registryPath('models'),
+      quants: registryPath('quants'),
+      gpus: registryPath('gpus'),
+      backends: registryPath('backends'),
+    },
+    seed: args.seed,
+  });
+  const configFile = resolve(outDir, 'refit.config.yaml');
+  await writeLinesAtomic(configFile, [configText], { eol: '' });
+  await writeLinesAtomic(resolve(outDir, 'truth.json'), [stableStringify(truthDocument(corpus))], {
+    eol: '',
+  });
+  const perFile = corpus.files.map((f) => `${f.category} ${f.rows}`).join(', ');
+  const share = ((corpus.badRows / corpus.records) * 100).toFixed(1);
+  const summary =
+    `capfit generate: ${corpus.records} rows (${corpus.badRows} bad, ${share}%) with seed ${JSON.stringify(corpus.seed)} ` +
+    `into ${corpus.files.length} files under ${outDir} (${perFile}; ${(bytes / 1e6).toFixed(1)} MB) + refit.config.yaml, truth.json`;
+  return { summary, configPath: configFile, bytes };
+}
+
+/** `capfit generate`: parse, write, print one summary line. */
+export async function runGenerate(values: Values): Promise<CommandOutput> {
+  const args = parseGenerateArgs(values);
+  const { summary } = await writeGeneratedCorpus(args);
+  return { stdout: `${summary}\n`, exitCode: 0 };
+}

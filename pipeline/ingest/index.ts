@@ -1,0 +1,344 @@
+/**
+ * Ingest: every configured source (CSV, JSON array, JSON Lines, nested JSON) → rows with canonical
+ * field names in canonical units, plus an issue for every rejected row and per-source counts with
+ * `read === accepted + rejected`. Per row, in order: the parser's own checks (ragged rows, bad JSON
+ * lines), then the source's `where` filters (`excluded`, naming column and value), then each
+ * canonical field from its mapping (`set` constant, column, `{column, unit, unit_column, default}`
+ * or a list whose first non-empty entry wins), parsed strictly, converted, and checked against its
+ * physical domain. A row gets at most one rejection issue: the first problem found. A file that
+ * cannot be parsed is one `unparseable_file` issue and ingest goes on with the next file.
+ */
+
+import type { FieldRef, FieldSpec, RefitConfig, SourceConfig, Unit } from '../config.ts';
+import { expandSource, type MatchedFile, openStream, readText } from '../io/read.ts';
+import type { Category, FieldValue, IngestedRow, Issue, IssueCode, SourceCount } from '../records.ts';
+import { PipelineError } from '../util/errors.ts';
+import { dict } from '../util/keys.ts';
+import { fileFailure, type RawRow, type RawTable, readCsv } from './csv.ts';
+import {
+  CATEGORY_FIELDS,
+  checkDomain,
+  convertUnit,
+  type FieldDef,
+  fieldsByName,
+  parseNumber,
+  parseUnit,
+  unitsCompatible,
+} from './fields.ts';
+import { parseRecordsPath, readJson, readJsonLines } from './json.ts';
+
+export { CATEGORY_FIELDS } from './fields.ts';
+
+/** What `ingestSources` returns. */
+export interface IngestResult {
+  readonly rows: readonly IngestedRow[];
+  readonly issues: readonly Issue[];
+  /** One entry per file read, in config order then file order. */
+  readonly counts: readonly SourceCount[];
+  /** Every file read, for input hashing. */
+  readonly files: readonly MatchedFile[];
+}
+
+/** One place a canonical field's value comes from. */
+interface CompiledRef {
+  readonly column: string;
+  readonly unit?: Unit;
+  readonly unitColumn?: string;
+  readonly default?: string;
+  /** Named in the config (checked against the CSV header) rather than the implicit same-name column. */
+  readonly explicit: boolean;
+}
+
+interface CompiledField {
+  readonly def: FieldDef;
+  readonly refs: readonly CompiledRef[];
+  /** A `set` constant, in the field's canonical unit. */
+  readonly constant?: string;
+}
+
+interface CompiledSource {
+  readonly index: number;
+  readonly config: SourceConfig;
+  readonly category: Category;
+  readonly fields: readonly CompiledField[];
+  readonly where: readonly { readonly column: string; readonly accepted: readonly string[] }[];
+  /** Columns the config names explicitly; a CSV without one of them is unusable. */
+  readonly columns: readonly { readonly column: string; readonly usedBy: string }[];
+}
+
+/**
+ * `ingestSources(config, baseDir)` reads every source of the config (paths relative to `baseDir`)
+ * and returns typed rows, issues and per-file counts. Bad mappings (an unknown field, a unit of the
+ * wrong dimension) and missing files are `PipelineError`s raised before any row is read.
+ * @example const { rows, counts } = await ingestSources(parseConfig(text), '/repo')
+ */
+export async function ingestSources(config: RefitConfig, baseDir: string): Promise<IngestResult> {
+  // 1. Check every mapping and expand every path before reading anything.
+  const compiled = config.sources.map((s, i) => compileSource(s, i));
+  const expanded: MatchedFile[][] = [];
+  for (const src of compiled) expanded.push(await expandSource(src.config.path, baseDir));
+
+  const rows: IngestedRow[] = [];
+  const issues: Issue[] = [];
+  const counts: SourceCount[] = [];
+  const files: MatchedFile[] = [];
+  const usedLabels = new Set<string>();
+
+  // 2. Read each file and map its rows.
+  for (const src of compiled) {
+    for (const file of expanded[src.index]!) {
+      let label = file.label;
+      if (usedLabels.has(label)) label = `${label} [source ${src.index + 1}]`;
+      usedLabels.add(label);
+      files.push(file);
+      const table = await readTable(src, file, label);
+      const result = mapTable(src, table, label);
+      rows.push(...result.rows);
+      issues.push(...table.issues, ...result.issues);
+      const rejected = table.read - result.rows.length;
+      counts.push({ source: label, category: src.category, read: table.read, accepted: result.rows.length, rejected });
+    }
+  }
+  return { rows, issues, counts, files };
+}
+
+/**
+ * `applyRejections(counts, issues)` moves rows rejected after ingest (by normalise) from accepted to
+ * rejected, one per `reject` issue at a row line, so `read === accepted + rejected` still holds.
+ */
+export function applyRejections(counts: readonly SourceCount[], later: readonly Issue[]): SourceCount[] {
+  const bySource = new Map<string, number>();
+  for (const issue of later) {
+    if (issue.severity !== 'reject' || issue.line === 0) continue;
+    bySource.set(issue.source, (bySource.get(issue.source) ?? 0) + 1);
+  }
+  return counts.map((c) => {
+    const extra = bySource.get(c.source) ?? 0;
+    return extra === 0 ? c : { ...c, accepted: c.accepted - extra, rejected: c.rejected + extra };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config → compiled mapping
+// ---------------------------------------------------------------------------------------------
+
+function compileSource(config: SourceConfig, index: number): CompiledSource {
+  const where = `sources[${index}] (${config.path})`;
+  const defs = fieldsByName(config.category);
+  const known = CATEGORY_FIELDS[config.category].map((f) => f.name).join(', ');
+  for (const key of [...Object.keys(config.fields), ...Object.keys(config.set)]) {
+    if (!Object.hasOwn(defs, key)) {
+      throw new PipelineError(
+        'config',
+        `${where}: '${key}' is not a field of category ${config.category} (fields: ${known})`,
+      );
+    }
+  }
+  const format = config.format;
+  if (config.records !== undefined) {
+    if (format !== undefined && format !== 'json') {
+      throw new PipelineError('config', `${where}: 'records' applies to JSON documents, not format ${format}`);
+    }
+    parseRecordsPath(config.records);
+  }
+  const columns: { column: string; usedBy: string }[] = [];
+  const fields = CATEGORY_FIELDS[config.category].map((def): CompiledField => {
+    const constant = config.set[def.name];
+    const spec = config.fields[def.name];
+    const refs =
+      spec === undefined ? [{ column: def.name, explicit: false }] : compileSpec(spec, def, `${where}: fields.${def.name}`);
+    for (const ref of refs) {
+      if (!ref.explicit) continue;
+      columns.push({ column: ref.column, usedBy: `fields.${def.name}` });
+      if (ref.unitColumn) columns.push({ column: ref.unitColumn, usedBy: `fields.${def.name}.unit_column` });
+    }
+    if (constant !== undefined) {
+      if (def.type !== 'string' && parseNumber(String(constant)).ok === false) {
+        throw new PipelineError('config', `${where}: set.${def.name} = '${constant}' is not a number`);
+      }
+      return { def, refs, constant: String(constant) };
+    }
+    return { def, refs };
+  });
+  const whereList = Object.entries(config.where).map(([column, values]) => {
+    columns.push({ column, usedBy: `where.${column}` });
+    return { column, accepted: values.map((v) => String(v).trim()) };
+  });
+  return { index, config, category: config.category, fields, where: whereList, columns };
+}
+
+function compileSpec(spec: FieldSpec, def: FieldDef, where: string): CompiledRef[] {
+  const list: (string | FieldRef)[] = Array.isArray(spec) ? spec : [spec];
+  return list.map((entry) => {
+    if (typeof entry === 'string') return { column: entry, explicit: true };
+    if (entry.unit !== undefined || entry.unit_column !== undefined) {
+      if (!def.unit) throw new PipelineError('config', `${where}: field ${def.name} has no unit to convert to`);
+      if (entry.unit !== undefined && !unitsCompatible(entry.unit, def.unit)) {
+        throw new PipelineError(
+          'config',
+          `${where}: unit ${entry.unit} cannot be converted to ${def.unit} (the unit of ${def.name})`,
+        );
+      }
+    }
+    if (entry.default !== undefined && def.type !== 'string' && !parseNumber(String(entry.default)).ok) {
+      throw new PipelineError('config', `${where}: default '${entry.default}' is not a number`);
+    }
+    return {
+      column: entry.column,
+      explicit: true,
+      ...(entry.unit !== undefined ? { unit: entry.unit } : {}),
+      ...(entry.unit_column !== undefined ? { unitColumn: entry.unit_column } : {}),
+      ...(entry.default !== undefined ? { default: String(entry.default) } : {}),
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+function formatOf(src: CompiledSource, file: MatchedFile): 'csv' | 'json' | 'jsonl' {
+  if (src.config.format) return src.config.format;
+  if (src.config.records !== undefined) return 'json';
+  const lower = file.path.toLowerCase();
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  if (lower.endsWith('.json')) return 'json';
+  throw new PipelineError(
+    'config',
+    `sources[${src.index}]: cannot tell the format of ${file.label} from its extension; set format: csv | json | jsonl`,
+  );
+}
+
+async function readTable(src: CompiledSource, file: MatchedFile, label: string): Promise<RawTable> {
+  const format = formatOf(src, file);
+  let table: RawTable;
+  try {
+    if (format === 'csv') table = await readCsv(openStream(file.path), label);
+    else {
+      const text = await readText(file.path);
+      table = format === 'json' ? readJson(text, label, src.config.records) : readJsonLines(text, label);
+    }
+  } catch (err) {
+    if (err instanceof PipelineError && err.code === 'config') throw err;
+    return fileFailure(label, `cannot read file: ${(err as Error).message}`);
+  }
+  if (table.header !== null) {
+    const present = new Set(table.header);
+    const missing = src.columns.filter((c) => !present.has(c.column));
+    if (missing.length > 0) {
+      const list = missing.map((m) => `'${m.column}' (${m.usedBy})`).join(', ');
+      return fileFailure(label, `column ${list} not in the header (${table.header.join(', ')})`);
+    }
+  }
+  return table;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row mapping
+// ---------------------------------------------------------------------------------------------
+
+interface Rejection {
+  readonly code: IssueCode;
+  readonly message: string;
+}
+
+function mapTable(
+  src: CompiledSource,
+  table: RawTable,
+  label: string,
+): { rows: IngestedRow[]; issues: Issue[] } {
+  const rows: IngestedRow[] = [];
+  const issues: Issue[] = [];
+  for (const raw of table.rows) {
+    const result = mapRow(src, raw);
+    if ('code' in result) {
+      issues.push({ source: label, line: raw.line, code: result.code, severity: 'reject', message: result.message });
+    } else {
+      rows.push({ category: src.category, source: label, line: raw.line, fields: result.fields });
+    }
+  }
+  return { rows, issues };
+}
+
+function mapRow(src: CompiledSource, raw: RawRow): { fields: Record<string, FieldValue> } | Rejection {
+  for (const w of src.where) {
+    const value = raw.values.get(w.column) ?? '';
+    if (!w.accepted.some((a) => sameValue(a, value))) {
+      return { code: 'excluded', message: `${w.column}='${value}' not in [${w.accepted.join(', ')}]` };
+    }
+  }
+  const fields = dict<FieldValue>();
+  for (const cf of src.fields) {
+    const result = readField(cf, raw);
+    if (typeof result === 'object' && result !== null) return result;
+    fields[cf.def.name] = result;
+  }
+  return { fields };
+}
+
+/** `a` and `b` match as trimmed text, or as numbers when both parse (`1` matches `1.0`). */
+function sameValue(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = parseNumber(a);
+  const y = parseNumber(b);
+  return x.ok && y.ok && x.value === y.value;
+}
+
+function readField(cf: CompiledField, raw: RawRow): FieldValue | Rejection {
+  const { def } = cf;
+  const picked = pick(cf, raw);
+  if (picked === null) {
+    if (!def.required) return null;
+    const cols = cf.refs.map((r) => r.column).join(' | ');
+    return { code: 'missing_field', message: `required field ${def.name} (column ${cols}) is empty or absent` };
+  }
+  const where = `${def.name} (${picked.from})`;
+  if ('problem' in picked) return { code: 'unknown_unit', message: `${where}: ${picked.problem}` };
+  if (def.type === 'string') return picked.text;
+  const parsed = parseNumber(picked.text);
+  if (!parsed.ok) return { code: parsed.code, message: `${where}: '${picked.text}' ${parsed.reason}` };
+  let value = parsed.value;
+  if (picked.unit !== undefined) {
+    if (!def.unit) return { code: 'unknown_unit', message: `${where}: ${def.name} takes no unit, got ${picked.unit}` };
+    const converted = convertUnit(value, picked.unit, def.unit);
+    if (converted === undefined) {
+      return { code: 'unknown_unit', message: `${where}: unit ${picked.unit} cannot be converted to ${def.unit}` };
+    }
+    value = converted;
+  }
+  if (!Number.isFinite(value)) return { code: 'non_finite', message: `${where}: '${picked.text}' overflows` };
+  if (def.type === 'integer' && !Number.isInteger(value)) {
+    return { code: 'bad_number', message: `${where}: '${picked.text}' is not a whole number` };
+  }
+  const violation = checkDomain(def, value);
+  if (violation) return { code: violation.code, message: `${where}: ${value} ${violation.reason}` };
+  return value;
+}
+
+type Picked =
+  | { readonly text: string; readonly unit: Unit | undefined; readonly from: string }
+  | { readonly problem: string; readonly from: string };
+
+/** The raw text and unit of a field: the `set` constant, else the first non-empty ref, else a default. */
+function pick(cf: CompiledField, raw: RawRow): Picked | null {
+  if (cf.constant !== undefined) return { text: cf.constant, unit: undefined, from: 'set' };
+  for (const ref of cf.refs) {
+    const text = (raw.values.get(ref.column) ?? '').trim();
+    if (text === '') continue;
+    const from = `column ${ref.column}`;
+    if (ref.unitColumn === undefined) return { text, unit: ref.unit, from };
+    const unitText = (raw.values.get(ref.unitColumn) ?? '').trim();
+    if (unitText === '') {
+      if (ref.unit !== undefined) return { text, unit: ref.unit, from };
+      return { problem: `unit column ${ref.unitColumn} is empty`, from };
+    }
+    const unit = parseUnit(unitText);
+    if (unit === undefined) return { problem: `unknown unit '${unitText}' in column ${ref.unitColumn}`, from };
+    return { text, unit, from };
+  }
+  for (const ref of cf.refs) {
+    if (ref.default !== undefined) return { text: ref.default, unit: ref.unit, from: `default of ${ref.column}` };
+  }
+  return null;
+}

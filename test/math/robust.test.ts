@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { median, quantileSorted, spreadSummary, weightedMedian } from '../../pipeline/math/robust.ts';
+
+describe('quantileSorted', () => {
+  it('quantileSorted(sorted, p) uses the type-7 method', () => {
+    const s = Float64Array.of(3, 6, 7, 8, 8, 9, 10, 13, 15, 16, 20);
+    expect(quantileSorted(s, 0.5)).toBe(9);
+    expect(quantileSorted(Float64Array.of(1, 2, 3, 4), 0.5)).toBeCloseTo(2.5, 12);
+    expect(quantileSorted(Float64Array.of(1, 2, 3, 4, 5), 0.1)).toBeCloseTo(1.4, 12);
+  });
+
+  it('quantileSorted throws on empty input or p outside [0, 1]', () => {
+    expect(() => quantileSorted([], 0.5)).toThrow(/at least one value/);
+    expect(() => quantileSorted([1], 1.5)).toThrow(/p must be in/);
+  });
+});
+
+describe('median', () => {
+  it('median(values) sorts numerically', () => {
+    expect(median(Object.freeze([10, 9, 100, 2]))).toBeCloseTo(9.5, 12);
+  });
+});
+
+describe('weightedMedian', () => {
+  it('weightedMedian with equal weights is the ordinary median', () => {
+    expect(weightedMedian([4, 1, 3, 2], [1, 1, 1, 1])).toBeCloseTo(2.5, 12);
+    expect(weightedMedian([5, 1, 3], [2, 2, 2])).toBe(3);
+  });
+
+  it('weightedMedian follows the weight', () => {
+    expect(weightedMedian([1, 2, 3], [1, 1, 5])).toBe(3);
+    expect(weightedMedian([1, 2, 3], [5, 1, 1])).toBe(1);
+  });
+
+  it('weightedMedian ignores non-positive weights and throws when none remain', () => {
+    expect(weightedMedian([1, 100], [1, 0])).toBe(1);
+    expect(() => weightedMedian([1], [0])).toThrow(/positive weight/);
+  });
+});
+
+describe('spreadSummary', () => {
+  it('spreadSummary(values) gives median, p10, p90 and n', () => {
+    const s = spreadSummary([5, 4, 3, 2, 1])!;
+    expect(s.median).toBe(3);
+    expect(s.p10).toBeCloseTo(1.4, 12);
+    expect(s.p90).toBeCloseTo(4.6, 12);
+    expect(s.n).toBe(5);
+    expect(spreadSummary([])).toBeNull();
+  });
+});

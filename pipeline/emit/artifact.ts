@@ -11,6 +11,7 @@ import { CostCoefficientsSchema } from '../fit/cost.ts';
 import { LatencyCoefficientsSchema } from '../fit/latency.ts';
 import { QualityCoefficientsSchema } from '../fit/quality.ts';
 import { ScalingCoefficientsSchema } from '../fit/scaling.ts';
+import { ThroughputCoefficientsSchema } from '../fit/throughput.ts';
 import { VramCoefficientsSchema } from '../fit/vram.ts';
 import { CATEGORIES, type Category } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
@@ -27,10 +28,6 @@ export type ModelSection = (typeof MODEL_SECTIONS)[number];
 
 /** One zod schema per model section. */
 export type SectionSchemas = { readonly [K in ModelSection]: z.ZodType };
-
-// PLACEHOLDER: fit/throughput.ts does not exist yet. Replace this line with
-// `import { ThroughputCoefficientsSchema } from '../fit/throughput.ts'` once it does.
-const ThroughputCoefficientsSchema = z.looseObject({});
 
 /**
  * The model modules' coefficient schemas, as published. This is the one place that binds the
@@ -193,10 +190,13 @@ export function parseJsonText(text: string, label: string): unknown {
   } catch (err) {
     const message = (err as Error).message;
     const at = /at position (\d+)/.exec(message);
-    const truncated = /end of JSON input/.test(message) || (at !== null && Number(at[1]) >= text.trimEnd().length);
+    const truncated =
+      /end of JSON input/.test(message) || (at !== null && Number(at[1]) >= text.trimEnd().length);
     throw new PipelineError(
       'artifact',
-      truncated ? `${label} is truncated (JSON ends early): ${message}` : `${label} is not valid JSON: ${message}`,
+      truncated
+        ? `${label} is truncated (JSON ends early): ${message}`
+        : `${label} is not valid JSON: ${message}`,
     );
   }
 }
@@ -214,7 +214,10 @@ export function parseArtifact(text: string, options: ParseArtifactOptions = {}):
   }
   const version = (raw as { schema_version?: unknown }).schema_version;
   if (version === undefined) {
-    throw new PipelineError('artifact', `${label} has no schema_version; this capfit reads ${SCHEMA_VERSION}`);
+    throw new PipelineError(
+      'artifact',
+      `${label} has no schema_version; this capfit reads ${SCHEMA_VERSION}`,
+    );
   }
   if (version !== SCHEMA_VERSION) {
     throw new PipelineError(
@@ -224,7 +227,10 @@ export function parseArtifact(text: string, options: ParseArtifactOptions = {}):
   }
   const result = (options.schema ?? ArtifactSchema).safeParse(raw);
   if (!result.success) {
-    throw new PipelineError('artifact', `${label} does not match the schema at ${describeSchemaError(result.error)}`);
+    throw new PipelineError(
+      'artifact',
+      `${label} does not match the schema at ${describeSchemaError(result.error)}`,
+    );
   }
   return result.data as Artifact;
 }

@@ -81,7 +81,12 @@ export function predictedVsActualSpec(input: ScatterChartInput): TopLevelSpec {
     title: sanitiseLabel(input.title),
     layer: [
       {
-        data: { values: [{ actual: lo, predicted: lo }, { actual: hi, predicted: hi }] },
+        data: {
+          values: [
+            { actual: lo, predicted: lo },
+            { actual: hi, predicted: hi },
+          ],
+        },
         mark: { type: 'line', color: '#888', strokeDash: [4, 4] },
         encoding: { x, y },
       },
@@ -108,7 +113,11 @@ export function residualsSpec(input: ScatterChartInput): TopLevelSpec {
     group: sanitiseLabel(p.group),
   }));
   const x = { field: 'predicted', type: 'quantitative', title: axisTitle('predicted', input.unit) } as const;
-  const y = { field: 'residual', type: 'quantitative', title: axisTitle('actual − predicted', input.unit) } as const;
+  const y = {
+    field: 'residual',
+    type: 'quantitative',
+    title: axisTitle('actual − predicted', input.unit),
+  } as const;
   return {
     ...BASE,
     title: sanitiseLabel(input.title),
@@ -135,7 +144,12 @@ export function residualsSpec(input: ScatterChartInput): TopLevelSpec {
 export interface PowerLawChartInput {
   readonly title: string;
   /** Measured throughput per model size (points with non-positive values are left out: log axes). */
-  readonly points: readonly { readonly paramsB: number; readonly tokPerS: number; readonly label: string; readonly group: string }[];
+  readonly points: readonly {
+    readonly paramsB: number;
+    readonly tokPerS: number;
+    readonly label: string;
+    readonly group: string;
+  }[];
   /** Fitted tok/s = a · paramsB^−b. */
   readonly a: number;
   readonly b: number;
@@ -151,7 +165,13 @@ export interface PowerLawChartInput {
  * when lo = hi).
  * @example powerLawCurve(72.11, 0.0888, 1, 8, 2) // [{ paramsB: 1, tokPerS: 72.11 }, { paramsB: 8, tokPerS: 59.0… }]
  */
-export function powerLawCurve(a: number, b: number, lo: number, hi: number, samples = 50): { paramsB: number; tokPerS: number }[] {
+export function powerLawCurve(
+  a: number,
+  b: number,
+  lo: number,
+  hi: number,
+  samples = 50,
+): { paramsB: number; tokPerS: number }[] {
   if (!(lo > 0 && hi > 0) || !Number.isFinite(a) || !Number.isFinite(b) || samples < 2) return [];
   const [from, to] = lo === hi ? [lo / 2, hi * 2] : [Math.min(lo, hi), Math.max(lo, hi)];
   const step = Math.log(to / from) / (samples - 1);
@@ -165,10 +185,22 @@ export function powerLawCurve(a: number, b: number, lo: number, hi: number, samp
 export function powerLawSpec(input: PowerLawChartInput): TopLevelSpec {
   const points = finitePoints(input.points, ['paramsB', 'tokPerS'])
     .filter((p) => p.paramsB > 0 && p.tokPerS > 0)
-    .map((p) => ({ paramsB: p.paramsB, tokPerS: p.tokPerS, label: sanitiseLabel(p.label), group: sanitiseLabel(p.group) }));
+    .map((p) => ({
+      paramsB: p.paramsB,
+      tokPerS: p.tokPerS,
+      label: sanitiseLabel(p.label),
+      group: sanitiseLabel(p.group),
+    }));
   const xs = points.map((p) => p.paramsB);
-  const curve = xs.length ? powerLawCurve(input.a, input.b, Math.min(...xs), Math.max(...xs), input.samples ?? 50) : [];
-  const x = { field: 'paramsB', type: 'quantitative', title: 'parameters (B)', scale: { type: 'log' } } as const;
+  const curve = xs.length
+    ? powerLawCurve(input.a, input.b, Math.min(...xs), Math.max(...xs), input.samples ?? 50)
+    : [];
+  const x = {
+    field: 'paramsB',
+    type: 'quantitative',
+    title: 'parameters (B)',
+    scale: { type: 'log' },
+  } as const;
   const y = { field: 'tokPerS', type: 'quantitative', title: 'tok/s', scale: { type: 'log' } } as const;
   return {
     ...BASE,
@@ -192,7 +224,12 @@ export function powerLawSpec(input: PowerLawChartInput): TopLevelSpec {
 export interface ScalingChartInput {
   readonly title: string;
   /** Measured per-agent efficiency η at N agents. */
-  readonly points: readonly { readonly backend: string; readonly n: number; readonly eta: number; readonly label: string }[];
+  readonly points: readonly {
+    readonly backend: string;
+    readonly n: number;
+    readonly eta: number;
+    readonly label: string;
+  }[];
   /** The fitted η(N) per backend, sampled by the caller (e.g. N = 1…max). */
   readonly curves: readonly { readonly backend: string; readonly n: number; readonly eta: number }[];
 }
@@ -205,7 +242,11 @@ export function scalingSpec(input: ScalingChartInput): TopLevelSpec {
     eta: p.eta,
     label: sanitiseLabel(p.label),
   }));
-  const curves = finitePoints(input.curves, ['n', 'eta']).map((c) => ({ backend: sanitiseLabel(c.backend), n: c.n, eta: c.eta }));
+  const curves = finitePoints(input.curves, ['n', 'eta']).map((c) => ({
+    backend: sanitiseLabel(c.backend),
+    n: c.n,
+    eta: c.eta,
+  }));
   const x = { field: 'n', type: 'quantitative', title: 'agents (N)' } as const;
   const y = { field: 'eta', type: 'quantitative', title: 'per-agent efficiency η' } as const;
   const color = { field: 'backend', type: 'nominal', title: 'backend' } as const;
@@ -216,7 +257,13 @@ export function scalingSpec(input: ScalingChartInput): TopLevelSpec {
       {
         data: { values: curves },
         mark: { type: 'line' },
-        encoding: { x, y, color, detail: { field: 'backend', type: 'nominal' }, order: { field: 'n', type: 'quantitative' } },
+        encoding: {
+          x,
+          y,
+          color,
+          detail: { field: 'backend', type: 'nominal' },
+          order: { field: 'n', type: 'quantitative' },
+        },
       },
       {
         data: { values: points },

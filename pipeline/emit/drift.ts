@@ -26,9 +26,10 @@ export function flattenNumbers(value: unknown, prefix = ''): Map<string, number>
     if (typeof v === 'number') {
       if (Number.isFinite(v)) out.set(path, v);
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => walk(item, `${path}/${i}`));
+      for (let i = 0; i < v.length; i++) walk(v[i], `${path}/${i}`);
     } else if (v !== null && typeof v === 'object') {
-      for (const key of Object.keys(v).sort()) walk((v as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`);
+      for (const key of Object.keys(v).sort())
+        walk((v as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`);
     }
   };
   walk(value, prefix);
@@ -79,7 +80,10 @@ function sectionsOf(artifact: unknown, sections: readonly string[]): Map<string,
   if (artifact === null || typeof artifact !== 'object') return out;
   for (const section of [...sections].sort()) {
     if (!Object.hasOwn(artifact, section)) continue;
-    const leaves = flattenNumbers((artifact as Record<string, unknown>)[section], `/${pointerSegment(section)}`);
+    const leaves = flattenNumbers(
+      (artifact as Record<string, unknown>)[section],
+      `/${pointerSegment(section)}`,
+    );
     for (const [path, v] of leaves) out.set(path, v);
   }
   return out;
@@ -107,7 +111,13 @@ export function compareArtifacts(previous: unknown, next: unknown, options: Drif
     else if (n === undefined) removed.push({ path, value: o });
     else {
       const relChange = relativeChange(o, n);
-      changes.push({ path, old: o, new: n, relChange, flagged: relChange === null || Math.abs(relChange) > threshold });
+      changes.push({
+        path,
+        old: o,
+        new: n,
+        relChange,
+        flagged: relChange === null || Math.abs(relChange) > threshold,
+      });
     }
   }
   return { threshold, changes, flagged: changes.filter((c) => c.flagged), added, removed };
@@ -171,7 +181,12 @@ export function comparePoints(
     if (!o) continue;
     const n = newById.get(id)!;
     const actual = n.actual;
-    if (!Number.isFinite(actual) || actual === 0 || !Number.isFinite(o.predicted) || !Number.isFinite(n.predicted)) {
+    if (
+      !Number.isFinite(actual) ||
+      actual === 0 ||
+      !Number.isFinite(o.predicted) ||
+      !Number.isFinite(n.predicted)
+    ) {
       unscorable.push(id);
       continue;
     }

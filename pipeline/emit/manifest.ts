@@ -22,7 +22,10 @@ export const RecordCountsSchema = z.strictObject({
 export type RecordCounts = z.infer<typeof RecordCountsSchema>;
 
 const recordCountsByCategory = z.strictObject(
-  Object.fromEntries(CATEGORIES.map((c) => [c, RecordCountsSchema])) as Record<Category, typeof RecordCountsSchema>,
+  Object.fromEntries(CATEGORIES.map((c) => [c, RecordCountsSchema])) as Record<
+    Category,
+    typeof RecordCountsSchema
+  >,
 );
 
 export const ManifestSchema = z
@@ -93,7 +96,9 @@ export function countRejections(issues: readonly Issue[]): Partial<Record<IssueC
   for (const issue of issues) {
     if (issue.severity === 'reject') counts.set(issue.code, (counts.get(issue.code) ?? 0) + 1);
   }
-  return dict([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) as Partial<Record<IssueCode, number>>;
+  return dict([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) as Partial<
+    Record<IssueCode, number>
+  >;
 }
 
 /**
@@ -108,7 +113,8 @@ export function libraryVersions(lock: unknown, names: readonly string[]): Record
     dependencies?: Record<string, { version?: unknown }>;
   };
   for (const name of [...names].sort()) {
-    const version = own(root.packages, `node_modules/${name}`)?.version ?? own(root.dependencies, name)?.version;
+    const version =
+      own(root.packages, `node_modules/${name}`)?.version ?? own(root.dependencies, name)?.version;
     if (typeof version === 'string' && version !== '') out[name] = version;
   }
   return out;

@@ -73,7 +73,13 @@ const SpreadSchema = z
 const StabilitySchema = z.strictObject({
   runs: count,
   /** Median and type-7 10th/90th percentiles over the runs. */
-  metrics: z.strictObject({ r2: SpreadSchema, rmse: SpreadSchema, mae: SpreadSchema, mape: SpreadSchema, bias: SpreadSchema }),
+  metrics: z.strictObject({
+    r2: SpreadSchema,
+    rmse: SpreadSchema,
+    mae: SpreadSchema,
+    mape: SpreadSchema,
+    bias: SpreadSchema,
+  }),
   targets: z.array(
     z.strictObject({
       metric: z.enum(['r2', 'rmse', 'mae', 'mape']),

@@ -12,7 +12,7 @@
  *  3. proxy baseline P: q(model, P) + delta(Q) − delta(P) → `extrapolated` (needs both deltas)
  *  4. otherwise `unknown_quality`                          → `unknown`
  * An unknown model gets no model-specific estimate: FP16 baselines of different models differ by more
- * (0.29–0.63 in TR124) than any quant delta, so a global mean would only look informed.
+ * (0.29–0.64 in TR124) than any quant delta, so a global mean would only look informed.
  * Tier by the drop from the baseline in percentage points, dropPp = (baseline − q) · 100:
  * < 3 negligible, < 10 acceptable, ≤ 15 concerning, > 15 unacceptable. The baseline is FP16 when the
  * model has one, the proxy quant otherwise (labelled), or −delta(Q) alone for an unknown model.
@@ -152,6 +152,8 @@ export function resolveQualityOptions(options: QualityOptions = {}): typeof DEFA
   return o;
 }
 
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 function usable(r: QualityRecord): boolean {
   return (
     Number.isFinite(r.score) && r.score >= 0 && r.score <= 1 && Number.isFinite(r.weight) && r.weight > 0
@@ -169,7 +171,13 @@ export function fitQuality(
 ): FitResult<QualityCoefficients> {
   const o = resolveQualityOptions(options);
   const notes: string[] = [];
-  const used = train.filter(usable);
+  // Sorted so that the floating-point sums, and so the artifact, do not depend on record order.
+  const used = train
+    .filter(usable)
+    .sort(
+      (a, b) =>
+        compare(a.model, b.model) || compare(a.quant, b.quant) || a.score - b.score || a.weight - b.weight,
+    );
   if (used.length < train.length) {
     notes.push(`${train.length - used.length} records with a score outside [0, 1] or no weight ignored`);
   }
@@ -209,7 +217,7 @@ export function fitQuality(
       fp16[model] = base;
       continue;
     }
-    const best = [...quants.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))[0]!;
+    const best = [...quants.keys()].sort((a, b) => rank(a) - rank(b) || compare(a, b))[0]!;
     proxies[model] = { quant: best, quality: quants.get(best)! };
     notes.push(`${model}: no ${o.baselineQuant} entry; tiers measured from its ${best} score`);
   }

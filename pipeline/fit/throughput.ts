@@ -77,7 +77,10 @@ export const ThroughputCoefficientsSchema = z.strictObject({
   /** Efficiency over every record; used for a backend with no data. */
   efficiency_global: EfficiencySchema.nullable(),
   fallback_route: z.enum(FALLBACK_ROUTES),
-  route_scores: z.strictObject({ physics: RouteScoreSchema.nullable(), power_law: RouteScoreSchema.nullable() }),
+  route_scores: z.strictObject({
+    physics: RouteScoreSchema.nullable(),
+    power_law: RouteScoreSchema.nullable(),
+  }),
   route_selection: z.enum(['leave_one_model_out', 'none']),
   route_selected_by: z.enum(['log_rmse', 'mape']),
   reference_gpu: z.string().min(1),
@@ -150,11 +153,18 @@ type ResolvedThroughputOptions = Required<ThroughputFitOptions>;
 
 function resolveThroughputFitOptions(options: ThroughputFitOptions): ResolvedThroughputOptions {
   const o = { ...DEFAULT_THROUGHPUT_FIT_OPTIONS, ...options };
-  if (!options.specs) throw new PipelineError('options', 'fitThroughput: specs (registry lookup) is required');
+  if (!options.specs)
+    throw new PipelineError('options', 'fitThroughput: specs (registry lookup) is required');
   if (typeof o.referenceGpu !== 'string' || o.referenceGpu.length === 0) {
     throw new PipelineError('options', 'fitThroughput: referenceGpu must be a non-empty hardware id');
   }
-  for (const key of ['defaultContext', 'kvBytes', 'unknownTokPerS', 'powerLawMaxA', 'powerLawMaxB'] as const) {
+  for (const key of [
+    'defaultContext',
+    'kvBytes',
+    'unknownTokPerS',
+    'powerLawMaxA',
+    'powerLawMaxB',
+  ] as const) {
     if (!(Number.isFinite(o[key]) && o[key] > 0)) {
       throw new PipelineError('options', `fitThroughput: ${key} must be > 0, got ${o[key]}`);
     }
@@ -252,7 +262,10 @@ function prepare(
   return { rows, multiAgent, invalid };
 }
 
-function weightedCells(rows: readonly Row[], keyOf: (r: Row) => string): Map<string, { mean: number; w: number }> {
+function weightedCells(
+  rows: readonly Row[],
+  keyOf: (r: Row) => string,
+): Map<string, { mean: number; w: number }> {
   const acc = new Map<string, { sw: number; swy: number }>();
   for (const r of rows) {
     const k = keyOf(r);
@@ -337,7 +350,8 @@ function fitCore(rows: readonly Row[], o: ResolvedThroughputOptions, notes: stri
     }
   }
   const multiplierOf = (quant: string, spec: QuantSpec | undefined): number | undefined =>
-    own(quantMultipliers, quant) ?? (spec && spec.defaultTpsMultiplier > 0 ? spec.defaultTpsMultiplier : undefined);
+    own(quantMultipliers, quant) ??
+    (spec && spec.defaultTpsMultiplier > 0 ? spec.defaultTpsMultiplier : undefined);
 
   // 3. Power law on FP16-equivalent tok/s at reference-GPU bandwidth, one point per record.
   const refSpec = o.specs.gpu(o.referenceGpu);
@@ -387,12 +401,19 @@ function fitCore(rows: readonly Row[], o: ResolvedThroughputOptions, notes: stri
     if (v.length >= o.minFamilyGroup) efficiencyByFamily[k] = spreadSummary(v)!;
   }
   const over = all.filter((e) => e > 1).length;
-  if (over > 0) notes.push(`${over} record(s) measured above the roofline (efficiency > 1): check bandwidth and bpw specs`);
+  if (over > 0)
+    notes.push(
+      `${over} record(s) measured above the roofline (efficiency > 1): check bandwidth and bpw specs`,
+    );
 
   const lookupValues = Object.values(lookup);
   const gpuValues = Object.values(lookupGpu);
   const unknown =
-    lookupValues.length > 0 ? median(lookupValues) : gpuValues.length > 0 ? median(gpuValues) : o.unknownTokPerS;
+    lookupValues.length > 0
+      ? median(lookupValues)
+      : gpuValues.length > 0
+        ? median(gpuValues)
+        : o.unknownTokPerS;
 
   return {
     lookup,
@@ -444,7 +465,8 @@ function scoreRoutes(
   const refSpec = o.specs.gpu(o.referenceGpu);
   const eligible = rows.filter((r) => r.modelSpec && r.quantSpec && r.gpuSpec);
   const models = [...new Set(eligible.map((r) => r.model))].sort();
-  if (models.length < 2 || !refSpec || !(refSpec.bandwidthGbs > 0)) return { physics: null, power_law: null, folds: 0 };
+  if (models.length < 2 || !refSpec || !(refSpec.bandwidthGbs > 0))
+    return { physics: null, power_law: null, folds: 0 };
   const actual: number[] = [];
   const phys: number[] = [];
   const pl: number[] = [];
@@ -492,10 +514,12 @@ export function fitThroughput(
   const o = resolveThroughputFitOptions(options);
   const { rows, multiAgent, invalid } = prepare(train, o);
   const notes: string[] = [];
-  if (multiAgent > 0) notes.push(`${multiAgent} record(s) with nAgents ≠ 1 excluded (the model is per single stream)`);
+  if (multiAgent > 0)
+    notes.push(`${multiAgent} record(s) with nAgents ≠ 1 excluded (the model is per single stream)`);
   if (invalid > 0) notes.push(`${invalid} record(s) with non-positive tok/s skipped`);
   const noSpec = rows.filter((r) => !r.modelSpec).length;
-  if (noSpec > 0) notes.push(`${noSpec} record(s) without a model spec: lookup only (no power law or physics)`);
+  if (noSpec > 0)
+    notes.push(`${noSpec} record(s) without a model spec: lookup only (no power law or physics)`);
   if (!o.specs.gpu(o.referenceGpu)) {
     notes.push(`reference GPU ${o.referenceGpu} not in the registry: no cross-GPU scaling during the fit`);
   }
@@ -595,7 +619,13 @@ export interface ThroughputQuery {
 }
 
 /** Which step of the chain answered. */
-export type ThroughputRoute = 'lookup' | 'bandwidth_scaled' | 'quant_multiplier' | 'physics' | 'power_law' | 'default';
+export type ThroughputRoute =
+  | 'lookup'
+  | 'bandwidth_scaled'
+  | 'quant_multiplier'
+  | 'physics'
+  | 'power_law'
+  | 'default';
 
 export interface ThroughputPrediction {
   readonly tokPerS: number;
@@ -610,7 +640,9 @@ export interface ThroughputPrediction {
 
 function multiplierFor(c: CoreCoefficients, quant: QuantSpec): number {
   if (quant.id === c.baseline_quant) return 1;
-  return own(c.quant_multipliers, quant.id) ?? (quant.defaultTpsMultiplier > 0 ? quant.defaultTpsMultiplier : 1);
+  return (
+    own(c.quant_multipliers, quant.id) ?? (quant.defaultTpsMultiplier > 0 ? quant.defaultTpsMultiplier : 1)
+  );
 }
 
 /** efficiency(backend|family → backend → global) × roofline; null without a spec or any efficiency. */
@@ -628,7 +660,9 @@ function physicsRoute(c: CoreCoefficients, q: ThroughputQuery): number | null {
 function powerLawRoute(c: CoreCoefficients, q: ThroughputQuery): number | null {
   if (!q.model || !(q.model.paramsB > 0) || !(c.size_power_a > 0)) return null;
   const ratio = q.gpu.bandwidthGbs / q.referenceGpu.bandwidthGbs;
-  return evaluatePowerLaw(c.size_power_a, c.size_power_b, q.model.paramsB) * multiplierFor(c, q.quant) * ratio;
+  return (
+    evaluatePowerLaw(c.size_power_a, c.size_power_b, q.model.paramsB) * multiplierFor(c, q.quant) * ratio
+  );
 }
 
 /**
@@ -651,7 +685,10 @@ export function predictThroughput(c: ThroughputCoefficients, q: ThroughputQuery)
     throw new PipelineError('argument', `predictThroughput: GPU bandwidth must be positive (${q.gpu.id})`);
   }
   if (q.context !== undefined && !(Number.isFinite(q.context) && q.context > 0)) {
-    throw new PipelineError('argument', `predictThroughput: context must be a positive number, got ${q.context}`);
+    throw new PipelineError(
+      'argument',
+      `predictThroughput: context must be a positive number, got ${q.context}`,
+    );
   }
   const roofline = q.model
     ? rooflineTokPerS(q.model, q.quant, q.gpu, q.context ?? c.default_context, c.kv_bytes)
@@ -665,7 +702,9 @@ export function predictThroughput(c: ThroughputCoefficients, q: ThroughputQuery)
   const key = compositeKey(q.modelId, q.backend, q.quant.id);
 
   // 1. Exact lookup on the query GPU.
-  const exact = onRef ? own(c.lookup, key) : own(c.lookup_gpu, compositeKey(q.modelId, q.backend, q.quant.id, q.gpu.id));
+  const exact = onRef
+    ? own(c.lookup, key)
+    : own(c.lookup_gpu, compositeKey(q.modelId, q.backend, q.quant.id, q.gpu.id));
   if (exact !== undefined) return finish(exact, 'measured', 'lookup');
 
   // 2. Reference-GPU lookup scaled by bandwidth.
@@ -722,7 +761,8 @@ export function predictThroughputRecords(
     if (!quant) return { ...base, prediction: null, skipped: 'unknown_quant' };
     const gpu = specs.gpu(r.gpu);
     if (!gpu || !(gpu.bandwidthGbs > 0)) return { ...base, prediction: null, skipped: 'unknown_gpu' };
-    if (!refGpu || !(refGpu.bandwidthGbs > 0)) return { ...base, prediction: null, skipped: 'unknown_reference_gpu' };
+    if (!refGpu || !(refGpu.bandwidthGbs > 0))
+      return { ...base, prediction: null, skipped: 'unknown_reference_gpu' };
     const model = specs.model(r.model);
     const prediction = predictThroughput(coefficients, {
       modelId: r.model,

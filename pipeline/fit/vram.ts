@@ -118,7 +118,8 @@ type ResolvedVramOptions = Required<Omit<VramFitOptions, 'specs'>> & { readonly 
 function resolveVramFitOptions(options: VramFitOptions): ResolvedVramOptions {
   const o = { ...DEFAULT_VRAM_FIT_OPTIONS, ...options };
   const positive = (key: keyof typeof o, v: number) => {
-    if (!(Number.isFinite(v) && v > 0)) throw new PipelineError('options', `fitVram: ${key} must be > 0, got ${v}`);
+    if (!(Number.isFinite(v) && v > 0))
+      throw new PipelineError('options', `fitVram: ${key} must be > 0, got ${v}`);
   };
   positive('lowContextMax', o.lowContextMax);
   positive('kvBytes', o.kvBytes);
@@ -129,7 +130,10 @@ function resolveVramFitOptions(options: VramFitOptions): ResolvedVramOptions {
     }
   }
   if (o.variants.length === 0 || o.variants.some((v) => !VRAM_VARIANTS.includes(v))) {
-    throw new PipelineError('options', `fitVram: variants must be a non-empty subset of ${VRAM_VARIANTS.join(', ')}`);
+    throw new PipelineError(
+      'options',
+      `fitVram: variants must be a non-empty subset of ${VRAM_VARIANTS.join(', ')}`,
+    );
   }
   if (o.selectBy !== 'rmse' && o.selectBy !== 'mape') {
     throw new PipelineError('options', `fitVram: selectBy must be rmse or mape, got ${String(o.selectBy)}`);
@@ -253,7 +257,9 @@ function prepare(train: readonly VramRecord[], o: ResolvedVramOptions): Prepared
     const wGb = weightGb(model.paramsB, quant.bitsPerWeight);
     const kvGb = kvCacheGb(model, r.contextLength, batch, o.kvBytes);
     const weight = r.weight > 0 && Number.isFinite(r.weight) ? r.weight : 1;
-    if (!(wGb > 0 && Number.isFinite(kvGb) && r.contextLength > 0 && Number.isFinite(r.vramGb) && r.vramGb > 0)) {
+    if (
+      !(wGb > 0 && Number.isFinite(kvGb) && r.contextLength > 0 && Number.isFinite(r.vramGb) && r.vramGb > 0)
+    ) {
       invalid++;
       continue;
     }
@@ -291,7 +297,8 @@ interface VariantFit {
 /** Fits one variant on `rows` (non-empty). Never returns a non-finite value. */
 function fitVariant(rows: readonly Row[], v: VramVariant, o: ResolvedVramOptions): VariantFit {
   const notes: string[] = [];
-  const activationIdentified = rows.some((r) => r.context > o.lowContextMax) && new Set(rows.map((r) => r.context)).size >= 2;
+  const activationIdentified =
+    rows.some((r) => r.context > o.lowContextMax) && new Set(rows.map((r) => r.context)).size >= 2;
   const w = rows.map((r) => r.weight);
   let overhead: number;
   let slope = 0;
@@ -504,7 +511,8 @@ export function fitVram(train: readonly VramRecord[], options: VramFitOptions): 
   }
 
   // 3. Choose by the held-out metric; ties and unscored variants keep the spec's order.
-  const metricOf = (v: VramVariant) => (o.selectBy === 'rmse' ? variants[v]!.cv_rmse_gb : variants[v]!.cv_mape);
+  const metricOf = (v: VramVariant) =>
+    o.selectBy === 'rmse' ? variants[v]!.cv_rmse_gb : variants[v]!.cv_mape;
   let chosen: VramVariant = o.variants.includes('quadratic') ? 'quadratic' : o.variants[0]!;
   let best = Number.POSITIVE_INFINITY;
   for (const v of VRAM_VARIANTS) {
@@ -600,7 +608,10 @@ export interface VramPrediction {
 export function predictVram(coefficients: VramCoefficients, query: VramQuery): VramPrediction {
   const batch = query.batch ?? 1;
   if (!(Number.isFinite(query.context) && query.context > 0)) {
-    throw new PipelineError('argument', `predictVram: context must be a positive number, got ${query.context}`);
+    throw new PipelineError(
+      'argument',
+      `predictVram: context must be a positive number, got ${query.context}`,
+    );
   }
   if (!(Number.isFinite(batch) && batch > 0)) {
     throw new PipelineError('argument', `predictVram: batch must be a positive number, got ${batch}`);
@@ -665,8 +676,13 @@ export function predictVramRecords(
     const base = { id: r.id, actual: r.vramGb };
     if (!model) return { ...base, prediction: null, skipped: 'unknown_model' };
     if (!quant) return { ...base, prediction: null, skipped: 'unknown_quant' };
-    if (!(Number.isFinite(r.contextLength) && r.contextLength > 0)) return { ...base, prediction: null, skipped: 'invalid' };
+    if (!(Number.isFinite(r.contextLength) && r.contextLength > 0))
+      return { ...base, prediction: null, skipped: 'invalid' };
     const batch = r.batch > 0 && Number.isFinite(r.batch) ? r.batch : 1;
-    return { ...base, prediction: predictVram(coefficients, { model, quant, context: r.contextLength, batch }), skipped: null };
+    return {
+      ...base,
+      prediction: predictVram(coefficients, { model, quant, context: r.contextLength, batch }),
+      skipped: null,
+    };
   });
 }

@@ -31,7 +31,7 @@ export const MIN_ROWS_PER_CATEGORY: Readonly<Record<Category, number>> = {
  * `allocateRecords(total)` splits `total` rows across the six categories in TR133 proportions
  * (largest remainder, ties in `CATEGORIES` order), then raises each to its floor, taking the
  * difference from the categories with the most rows above their floor. The counts sum to `total`.
- * @example allocateRecords(19676) // { throughput: 10815, vram: 510, quality: 42, latency: 7877, cost: 420, scaling: 12 } before floors → scaling raised to 24
+ * @example allocateRecords(19676) // { throughput: 10803, vram: 510, quality: 42, latency: 7877, cost: 420, scaling: 24 }
  */
 export function allocateRecords(total: number): Record<Category, number> {
   const weightSum = CATEGORIES.reduce((s, c) => s + TR133_RECORD_COUNTS[c], 0);

@@ -13,9 +13,13 @@ export interface CatalogueModel {
   readonly layers: number;
   readonly kvHeads: number;
   readonly headDim: number;
-  /** Names as reports print them; every one must normalise to `id`. */
+  /**
+   * Names as reports print them; every one must normalise to `id`. Bare Ollama tags (`llama3.2:1b`)
+   * are not among them: a tag names a default quant, which would contradict the quant column. The
+   * tag form appears with its quant spelled out (`modelSpelling`).
+   */
   readonly spellings: readonly string[];
-  /** Ollama tag prefix (`llama3.2:1b`), used for the `model_tag` column. */
+  /** Ollama tag prefix (`llama3.2:1b`), for `model_tag` and the tagged spelling. */
   readonly ollamaTag: string;
 }
 
@@ -42,9 +46,9 @@ export interface CatalogueGpu {
   /** The device name as `nvidia-smi` / `torch.cuda.get_device_name()` prints it. */
   readonly spelling: string;
   readonly vramGb: number;
-  /** Peak memory bandwidth, GB/s (TR133 Appendix B where listed, vendor spec otherwise). */
+  /** Peak memory bandwidth, GB/s (vendor spec, as datasets/registry/gpus.csv lists it). */
   readonly bandwidthGbs: number;
-  /** Hourly cost in USD (TR133 Appendix B). */
+  /** Hourly cost in USD (TR133 Appendix B, as datasets/registry/gpus.csv lists it). */
   readonly costPerHour: number;
   /** `pricing_tier` label for cost rows. */
   readonly pricingTier: string;
@@ -59,7 +63,7 @@ export const CATALOGUE_MODELS: readonly CatalogueModel[] = [
     layers: 24,
     kvHeads: 2,
     headDim: 64,
-    spellings: ['qwen2.5-0.5b', 'Qwen2.5-0.5B-Instruct', 'qwen2.5:0.5b'],
+    spellings: ['qwen2.5-0.5b', 'Qwen2.5-0.5B-Instruct', 'Qwen/Qwen2.5-0.5B-Instruct'],
     ollamaTag: 'qwen2.5:0.5b',
   },
   {
@@ -68,7 +72,7 @@ export const CATALOGUE_MODELS: readonly CatalogueModel[] = [
     layers: 16,
     kvHeads: 8,
     headDim: 64,
-    spellings: ['llama3.2-1b', 'llama-3.2-1b', 'Llama-3.2-1B-Instruct', 'llama3.2:1b'],
+    spellings: ['llama3.2-1b', 'llama-3.2-1b', 'Llama-3.2-1B-Instruct', 'meta-llama/Llama-3.2-1B-Instruct'],
     ollamaTag: 'llama3.2:1b',
   },
   {
@@ -77,7 +81,7 @@ export const CATALOGUE_MODELS: readonly CatalogueModel[] = [
     layers: 28,
     kvHeads: 2,
     headDim: 128,
-    spellings: ['qwen2.5-1.5b', 'Qwen2.5-1.5B-Instruct', 'qwen2.5:1.5b'],
+    spellings: ['qwen2.5-1.5b', 'Qwen2.5-1.5B-Instruct', 'qwen-2.5-1.5b'],
     ollamaTag: 'qwen2.5:1.5b',
   },
   {
@@ -86,7 +90,7 @@ export const CATALOGUE_MODELS: readonly CatalogueModel[] = [
     layers: 32,
     kvHeads: 32,
     headDim: 80,
-    spellings: ['phi-2', 'microsoft/phi-2', 'phi:2.7b'],
+    spellings: ['phi-2', 'microsoft/phi-2', 'Phi-2'],
     ollamaTag: 'phi:2.7b',
   },
   {
@@ -95,7 +99,7 @@ export const CATALOGUE_MODELS: readonly CatalogueModel[] = [
     layers: 36,
     kvHeads: 2,
     headDim: 128,
-    spellings: ['qwen2.5-3b', 'Qwen2.5-3B-Instruct', 'qwen2.5:3b'],
+    spellings: ['qwen2.5-3b', 'Qwen2.5-3B-Instruct', 'qwen-2.5-3b'],
     ollamaTag: 'qwen2.5:3b',
   },
   {
@@ -104,7 +108,7 @@ export const CATALOGUE_MODELS: readonly CatalogueModel[] = [
     layers: 28,
     kvHeads: 8,
     headDim: 128,
-    spellings: ['llama3.2-3b', 'llama-3.2-3b', 'Llama-3.2-3B-Instruct', 'llama3.2:3b'],
+    spellings: ['llama3.2-3b', 'llama-3.2-3b', 'Llama-3.2-3B-Instruct', 'meta-llama/Llama-3.2-3B-Instruct'],
     ollamaTag: 'llama3.2:3b',
   },
   {
@@ -113,7 +117,7 @@ export const CATALOGUE_MODELS: readonly CatalogueModel[] = [
     layers: 32,
     kvHeads: 8,
     headDim: 128,
-    spellings: ['llama3.1-8b', 'Llama-3.1-8B-Instruct', 'llama3.1:8b'],
+    spellings: ['llama3.1-8b', 'llama-3.1-8b', 'Llama-3.1-8B-Instruct'],
     ollamaTag: 'llama3.1:8b',
   },
 ];
@@ -154,7 +158,7 @@ export const CATALOGUE_GPUS: readonly CatalogueGpu[] = [
     id: 'rtx-4080-laptop',
     spelling: 'NVIDIA GeForce RTX 4080 Laptop GPU',
     vramGb: 12,
-    bandwidthGbs: 556,
+    bandwidthGbs: 432,
     costPerHour: 0.035,
     pricingTier: 'Consumer RTX 4080 (amortized)',
   },
@@ -191,7 +195,7 @@ export const CATALOGUE_GPUS: readonly CatalogueGpu[] = [
     pricingTier: 'Cloud A100 80GB (on-demand)',
   },
   {
-    id: 'h100-80gb',
+    id: 'h100-sxm',
     spelling: 'NVIDIA H100 80GB HBM3',
     vramGb: 80,
     bandwidthGbs: 3352,
@@ -199,6 +203,14 @@ export const CATALOGUE_GPUS: readonly CatalogueGpu[] = [
     pricingTier: 'Cloud H100 80GB (on-demand)',
   },
 ];
+
+/**
+ * `ollamaTagFor(model, quant)` is the Ollama tag with the quant spelled out, as TR133 §2.3 prints it.
+ * @example ollamaTagFor(byId(CATALOGUE_MODELS, 'llama3.2-1b'), 'Q4_K_M') // 'llama3.2:1b-instruct-q4_K_M'
+ */
+export function ollamaTagFor(model: CatalogueModel, quant: string): string {
+  return `${model.ollamaTag}-instruct-${byId(CATALOGUE_QUANTS, quant).tagSuffix}`;
+}
 
 /** Model names no registry knows: rows carrying them are flagged `unknown_model`, not fitted. */
 export const UNKNOWN_MODEL_SPELLINGS: readonly string[] = ['acme-lm-7b', 'Zephyrus-2B-Chat', 'mystery:13b'];

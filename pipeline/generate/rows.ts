@@ -16,6 +16,7 @@ import {
   type CatalogueBackend,
   type CatalogueGpu,
   type CatalogueModel,
+  ollamaTagFor,
 } from './catalogue.ts';
 import { intBetween, logNormalFactor, pick, standardNormal } from './random.ts';
 import {
@@ -93,8 +94,14 @@ function quantSpelling(rng: Rng, quant: string): string {
 }
 
 function ollamaTag(config: Config): string {
-  if (config.backend.id !== 'ollama') return '';
-  return `${config.model.ollamaTag}-instruct-${byId(CATALOGUE_QUANTS, config.quant).tagSuffix}`;
+  return config.backend.id === 'ollama' ? ollamaTagFor(config.model, config.quant) : '';
+}
+
+/** A raw model name; Ollama rows may also print the tag with its quant (`llama3.2:1b-instruct-q4_K_M`). */
+function modelSpelling(rng: Rng, config: Config): string {
+  const spellings = config.model.spellings;
+  const i = Math.floor(rng() * (spellings.length + (config.backend.id === 'ollama' ? 1 : 0)));
+  return spellings[i] ?? ollamaTagFor(config.model, config.quant);
 }
 
 /** A sample count: 1 for a single run, else 3–30 behind a published mean. */
@@ -148,7 +155,7 @@ export function throughputLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLa
       const half = (1.96 * std) / Math.sqrt(n);
       const isMean = n > 1;
       return [
-        pick(rng, c.model.spellings),
+        modelSpelling(rng, c),
         ollamaTag(c),
         pick(rng, c.backend.spellings),
         quantSpelling(rng, c.quant),
@@ -215,7 +222,7 @@ export function vramLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
       const gb = truthVramGb(c.model.id, c.quant, ctx, truth) * logNormalFactor(rng, cv);
       const inMb = rng() < 0.5;
       return [
-        pick(rng, c.model.spellings),
+        modelSpelling(rng, c),
         pick(rng, c.backend.spellings),
         quantSpelling(rng, c.quant),
         c.gpu.spelling,
@@ -278,7 +285,7 @@ export function qualityLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayou
       const scale = percent ? 100 : 1;
       const digits = percent ? 2 : 4;
       return [
-        pick(rng, c.model.spellings),
+        modelSpelling(rng, c),
         ollamaTag(c),
         pick(rng, c.backend.spellings),
         quantSpelling(rng, c.quant),
@@ -354,7 +361,7 @@ export function latencyLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayou
       const half = (1.96 * std) / Math.sqrt(n);
       const tokens = truth.latency_output_tokens;
       return [
-        pick(rng, c.model.spellings),
+        modelSpelling(rng, c),
         ollamaTag(c),
         pick(rng, c.backend.spellings),
         quantSpelling(rng, c.quant),
@@ -421,7 +428,7 @@ export function costLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
         fixed(truthTokPerS(c.model.id, c.backend.id, c.quant, c.gpu.id, truth) * logNormalFactor(rng, cv), 2),
       );
       return [
-        pick(rng, c.model.spellings),
+        modelSpelling(rng, c),
         pick(rng, c.backend.spellings),
         quantSpelling(rng, c.quant),
         c.gpu.spelling,
@@ -482,7 +489,7 @@ export function scalingLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayou
       const perAgent = baseline * eta;
       const percent = c.backend.id === 'ollama';
       return [
-        pick(rng, c.model.spellings),
+        modelSpelling(rng, c),
         ollamaTag(c),
         pick(rng, c.backend.spellings),
         quantSpelling(rng, c.quant),

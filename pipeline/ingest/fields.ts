@@ -231,20 +231,26 @@ export function fieldDef(category: Category, name: string): FieldDef | undefined
 
 type Dimension = 'memory' | 'time' | 'ratio' | 'rate' | 'money' | 'count';
 
-/** Each unit's dimension and its size in the dimension's base unit (GB, ms, fraction, ...). */
-const UNIT_SCALE: Readonly<Record<Unit, { readonly dimension: Dimension; readonly factor: number }>> = {
-  GB: { dimension: 'memory', factor: 1 },
-  GiB: { dimension: 'memory', factor: 1024 ** 3 / 1e9 },
-  MB: { dimension: 'memory', factor: 1e-3 },
-  MiB: { dimension: 'memory', factor: 1024 ** 2 / 1e9 },
-  ms: { dimension: 'time', factor: 1 },
-  s: { dimension: 'time', factor: 1000 },
-  us: { dimension: 'time', factor: 1e-3 },
-  fraction: { dimension: 'ratio', factor: 1 },
-  percent: { dimension: 'ratio', factor: 0.01 },
-  'tok/s': { dimension: 'rate', factor: 1 },
-  USD: { dimension: 'money', factor: 1 },
-  count: { dimension: 'count', factor: 1 },
+/**
+ * Each unit's dimension and its size in the dimension's base unit (GB, ms, fraction, ...) as the
+ * exact ratio `mul / div`, so conversions multiply and divide by integers (101.7 % → 1.017, not
+ * 1.0170000000000001).
+ */
+const UNIT_SCALE: Readonly<
+  Record<Unit, { readonly dimension: Dimension; readonly mul: number; readonly div: number }>
+> = {
+  GB: { dimension: 'memory', mul: 1, div: 1 },
+  GiB: { dimension: 'memory', mul: 1024 ** 3, div: 1e9 },
+  MB: { dimension: 'memory', mul: 1, div: 1e3 },
+  MiB: { dimension: 'memory', mul: 1024 ** 2, div: 1e9 },
+  ms: { dimension: 'time', mul: 1, div: 1 },
+  s: { dimension: 'time', mul: 1000, div: 1 },
+  us: { dimension: 'time', mul: 1, div: 1000 },
+  fraction: { dimension: 'ratio', mul: 1, div: 1 },
+  percent: { dimension: 'ratio', mul: 1, div: 100 },
+  'tok/s': { dimension: 'rate', mul: 1, div: 1 },
+  USD: { dimension: 'money', mul: 1, div: 1 },
+  count: { dimension: 'count', mul: 1, div: 1 },
 };
 
 /** Spellings accepted in a unit column, lower-cased, mapped to the canonical unit name. */
@@ -283,7 +289,7 @@ export function unitsCompatible(a: Unit, b: Unit): boolean {
 }
 
 /**
- * `convertUnit(value, from, to)` = value · scale(from) / scale(to) within one dimension
+ * `convertUnit(value, from, to)` = value · size(from) / size(to) within one dimension
  * (1 MiB = 1.048576e-3 GB, 1 s = 1000 ms, 1 % = 0.01); undefined across dimensions.
  * @example convertUnit(1024, 'MiB', 'GB') // 1.073741824
  */
@@ -292,7 +298,25 @@ export function convertUnit(value: number, from: Unit, to: Unit): number | undef
   const b = UNIT_SCALE[to];
   if (a.dimension !== b.dimension) return undefined;
   if (from === to) return value;
-  return (value * a.factor) / b.factor;
+  const num = a.mul * b.div;
+  const den = a.div * b.mul;
+  const shift = powerOfTen(num / den);
+  return shift === undefined ? (value * num) / den : shiftDecimal(value, shift);
+}
+
+/** k when x = 10^k exactly for an integer |k| ≤ 15, else undefined. */
+function powerOfTen(x: number): number | undefined {
+  for (let k = -15; k <= 15; k++) if (x === 10 ** k || (k < 0 && x === 1 / 10 ** -k)) return k;
+  return undefined;
+}
+
+/**
+ * value · 10^k by moving the decimal point in the shortest decimal form, so 101.7 % becomes
+ * exactly the double nearest 1.017 rather than 101.7 · 0.01 = 1.0170000000000001.
+ */
+function shiftDecimal(value: number, k: number): number {
+  const [mantissa, exponent] = value.toExponential().split('e');
+  return Number(`${mantissa}e${Number(exponent) + k}`);
 }
 
 // ---------------------------------------------------------------------------------------------

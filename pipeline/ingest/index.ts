@@ -94,7 +94,7 @@ export async function ingestSources(config: RefitConfig, baseDir: string): Promi
       const table = await readTable(src, file, label);
       const result = mapTable(src, table, label);
       rows.push(...result.rows);
-      issues.push(...table.issues, ...result.issues);
+      issues.push(...[...table.issues, ...result.issues].sort((a, b) => a.line - b.line));
       const rejected = table.read - result.rows.length;
       counts.push({ source: label, category: src.category, read: table.read, accepted: result.rows.length, rejected });
     }

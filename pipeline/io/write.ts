@@ -115,7 +115,10 @@ export const DEFAULT_PUBLISH_LAST: readonly string[] = ['manifest.json'];
  * `last` come at the end in that order.
  * @example publishOrder(['b.json', 'manifest.json', 'a.svg']) // ['a.svg', 'b.json', 'manifest.json']
  */
-export function publishOrder(names: readonly string[], last: readonly string[] = DEFAULT_PUBLISH_LAST): string[] {
+export function publishOrder(
+  names: readonly string[],
+  last: readonly string[] = DEFAULT_PUBLISH_LAST,
+): string[] {
   const rank = (name: string): number => {
     const i = last.indexOf(name.split('/').at(-1) ?? name);
     return i < 0 ? -1 : i;
@@ -133,7 +136,10 @@ function resolveName(dir: string, name: string): string {
     clean === '.' ||
     name.includes('\0')
   ) {
-    throw new PipelineError('publish', `cannot publish "${name}": file names must be relative paths inside ${dir}`);
+    throw new PipelineError(
+      'publish',
+      `cannot publish "${name}": file names must be relative paths inside ${dir}`,
+    );
   }
   return join(dir, clean);
 }
@@ -151,7 +157,8 @@ export function publishFiles(
 ): PublishedFile[] {
   const byName = new Map<string, PublishFile>();
   for (const file of files) {
-    if (byName.has(file.name)) throw new PipelineError('publish', `"${file.name}" is listed twice for publishing`);
+    if (byName.has(file.name))
+      throw new PipelineError('publish', `"${file.name}" is listed twice for publishing`);
     byName.set(file.name, file);
   }
   const order = publishOrder([...byName.keys()], options.last ?? DEFAULT_PUBLISH_LAST);
@@ -259,7 +266,10 @@ export function acquireLock(dir: string, options: LockOptions = {}): Lock {
     }
     removeQuietly(path);
   }
-  throw new PipelineError('locked', `lock file ${path} was taken by another refit while a stale lock was removed`);
+  throw new PipelineError(
+    'locked',
+    `lock file ${path} was taken by another refit while a stale lock was removed`,
+  );
 }
 
 /** Removes the lock file if it still holds this lock's pid (a lock taken over by another run is left alone). */

@@ -22,7 +22,8 @@ export interface LeastSquaresResult {
 const RANK_TOLERANCE = 1e-10;
 
 function checkShapes(X: readonly (readonly number[])[], y: readonly number[], w?: readonly number[]): void {
-  if (X.length !== y.length) throw new Error(`least squares: ${X.length} rows of X but ${y.length} values of y`);
+  if (X.length !== y.length)
+    throw new Error(`least squares: ${X.length} rows of X but ${y.length} values of y`);
   if (w && w.length !== y.length) throw new Error(`least squares: ${w.length} weights for ${y.length} rows`);
 }
 
@@ -154,7 +155,11 @@ export function nonNegativeLeastSquares(
  * k = Σwxy / Σwx². Null when Σwx² = 0 (no rows or all x zero).
  * @example slopeThroughOrigin([1, 2], [2, 4]) // 2
  */
-export function slopeThroughOrigin(x: readonly number[], y: readonly number[], w?: readonly number[]): number | null {
+export function slopeThroughOrigin(
+  x: readonly number[],
+  y: readonly number[],
+  w?: readonly number[],
+): number | null {
   if (x.length !== y.length) throw new Error(`slopeThroughOrigin: ${x.length} x but ${y.length} y`);
   let sxy = 0;
   let sxx = 0;

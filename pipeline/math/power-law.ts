@@ -86,7 +86,14 @@ export function fitPowerLaw(
   const ws: number[] = [];
   for (let i = 0; i < x.length; i++) {
     const w = options.weights ? options.weights[i]! : 1;
-    if (x[i]! > 0 && y[i]! > 0 && Number.isFinite(x[i]!) && Number.isFinite(y[i]!) && w > 0 && Number.isFinite(w)) {
+    if (
+      x[i]! > 0 &&
+      y[i]! > 0 &&
+      Number.isFinite(x[i]!) &&
+      Number.isFinite(y[i]!) &&
+      w > 0 &&
+      Number.isFinite(w)
+    ) {
       xs.push(x[i]!);
       ys.push(y[i]!);
       ws.push(o.relative ? w / (y[i]! * y[i]!) : w);
@@ -99,7 +106,17 @@ export function fitPowerLaw(
     return s;
   };
   if (n === 0) {
-    return { a: 0, b: 0, sse: 0, seedSse: 0, converged: false, method: 'mean', iterations: 0, n, note: 'no usable points' };
+    return {
+      a: 0,
+      b: 0,
+      sse: 0,
+      seedSse: 0,
+      converged: false,
+      method: 'mean',
+      iterations: 0,
+      n,
+      note: 'no usable points',
+    };
   }
   const line = linearFit(
     xs.map((v) => Math.log(v)),
@@ -116,7 +133,17 @@ export function fitPowerLaw(
     const a = clamp(swy / sw, o.minA, o.maxA);
     const b = clamp(0, o.minB, o.maxB);
     const sse = sseAt(a, b);
-    return { a, b, sse, seedSse: sse, converged: false, method: 'mean', iterations: 0, n, note: 'fewer than two distinct x' };
+    return {
+      a,
+      b,
+      sse,
+      seedSse: sse,
+      converged: false,
+      method: 'mean',
+      iterations: 0,
+      n,
+      note: 'fewer than two distinct x',
+    };
   }
   const a0 = clamp(Math.exp(line.intercept), o.minA, o.maxA);
   const b0 = clamp(-line.slope, o.minB, o.maxB);
@@ -152,9 +179,24 @@ export function fitPowerLaw(
     const sse = sseAt(a, b);
     if (!Number.isFinite(sse)) return { ...seed, converged: false, note: 'LM returned a non-finite SSE' };
     if (!(sse < seedSse)) {
-      return { ...seed, iterations: result.iterations, converged: false, note: 'LM did not improve on the log-log seed' };
+      return {
+        ...seed,
+        iterations: result.iterations,
+        converged: false,
+        note: 'LM did not improve on the log-log seed',
+      };
     }
-    return { a, b, sse, seedSse, converged: true, method: 'levenberg-marquardt', iterations: result.iterations, n, note: null };
+    return {
+      a,
+      b,
+      sse,
+      seedSse,
+      converged: true,
+      method: 'levenberg-marquardt',
+      iterations: result.iterations,
+      n,
+      note: null,
+    };
   } catch (err) {
     return { ...seed, converged: false, note: `LM failed: ${(err as Error).message}` };
   }

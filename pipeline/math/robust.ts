@@ -74,5 +74,10 @@ export interface SpreadSummary {
 export function spreadSummary(values: readonly number[]): SpreadSummary | null {
   if (values.length === 0) return null;
   const s = sortedCopy(values);
-  return { median: quantileSorted(s, 0.5), p10: quantileSorted(s, 0.1), p90: quantileSorted(s, 0.9), n: s.length };
+  return {
+    median: quantileSorted(s, 0.5),
+    p10: quantileSorted(s, 0.1),
+    p90: quantileSorted(s, 0.9),
+    n: s.length,
+  };
 }

@@ -48,7 +48,10 @@ export interface Progress {
  * True when progress may redraw in place: the stream is a TTY and `CI` is unset (an empty
  * string, `0` or `false` count as unset).
  */
-export function isInteractive(stream: ProgressStream, env: Readonly<Record<string, string | undefined>>): boolean {
+export function isInteractive(
+  stream: ProgressStream,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
   const ci = env.CI;
   const ciSet = ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
   return stream.isTTY === true && !ciSet;
@@ -81,7 +84,9 @@ export function createProgress(options: ProgressOptions): Progress {
     lastDraw = now;
     drawn = true;
     const ms = now - current.start;
-    stream.write(`\r\u001b[K${current.name}: ${current.rows} rows (${formatRate(rowsPerSecond(current.rows, ms))})`);
+    stream.write(
+      `\r\u001b[K${current.name}: ${current.rows} rows (${formatRate(rowsPerSecond(current.rows, ms))})`,
+    );
   };
 
   const close = (): void => {
@@ -123,7 +128,9 @@ export function createProgress(options: ProgressOptions): Progress {
  */
 export function summaryLine(stages: readonly StageSummary[]): string {
   const parts = stages.map((s) =>
-    s.rows > 0 ? `${s.name} ${s.rows} rows ${formatRate(rowsPerSecond(s.rows, s.ms))}` : `${s.name} ${formatSeconds(s.ms)}`,
+    s.rows > 0
+      ? `${s.name} ${s.rows} rows ${formatRate(rowsPerSecond(s.rows, s.ms))}`
+      : `${s.name} ${formatSeconds(s.ms)}`,
   );
   const total = stages.reduce((sum, s) => sum + s.ms, 0);
   return `${parts.join('; ')}; total ${formatSeconds(total)}`;

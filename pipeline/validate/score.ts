@@ -125,7 +125,12 @@ export function evaluateTargets(metrics: Metrics, targets: TargetSet): TargetRes
 export function pointError(point: ValidationPoint): PointError {
   const error = point.predicted - point.actual;
   const absError = Math.abs(error);
-  return { ...point, error, absError, relError: point.actual !== 0 ? absError / Math.abs(point.actual) : null };
+  return {
+    ...point,
+    error,
+    absError,
+    relError: point.actual !== 0 ? absError / Math.abs(point.actual) : null,
+  };
 }
 
 function byId(a: PointError, b: PointError): number {

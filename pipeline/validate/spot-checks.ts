@@ -98,7 +98,9 @@ export function describeExpectation(check: SpotCheckConfig): string {
   return parts.join(' and ');
 }
 
-type Outcome = { ok: true; prediction: QuantityPrediction & { value: number } } | { ok: false; reason: string };
+type Outcome =
+  | { ok: true; prediction: QuantityPrediction & { value: number } }
+  | { ok: false; reason: string };
 
 function safePredict(predict: PredictQuantity, quantity: SpotQuantity, query: PredictQuery): Outcome {
   let prediction: QuantityPrediction;
@@ -152,14 +154,17 @@ export function runSpotCheck(check: SpotCheckConfig, predict: PredictQuantity): 
   const details: string[] = [];
   const range = describeRange(check);
   if (range !== null) {
-    const inRange = (check.min === undefined || v >= check.min) && (check.max === undefined || v <= check.max);
+    const inRange =
+      (check.min === undefined || v >= check.min) && (check.max === undefined || v <= check.max);
     passed.push(inRange);
     details.push(`${withUnit(v, check.quantity)} ${inRange ? 'satisfies' : 'violates'} ${range}`);
   }
   if (check.equals !== undefined) {
     const diff = Math.abs(v - check.equals);
     passed.push(diff <= check.tolerance);
-    details.push(`${withUnit(v, check.quantity)} vs ${withUnit(check.equals, check.quantity)} (|Δ| ${formatNumber(diff)})`);
+    details.push(
+      `${withUnit(v, check.quantity)} vs ${withUnit(check.equals, check.quantity)} (|Δ| ${formatNumber(diff)})`,
+    );
   }
   let compareValue: number | null = null;
   if (check.compare !== undefined) {
@@ -183,6 +188,9 @@ export function runSpotCheck(check: SpotCheckConfig, predict: PredictQuantity): 
 }
 
 /** Evaluates every check in config order. */
-export function runSpotChecks(checks: readonly SpotCheckConfig[], predict: PredictQuantity): SpotCheckResult[] {
+export function runSpotChecks(
+  checks: readonly SpotCheckConfig[],
+  predict: PredictQuantity,
+): SpotCheckResult[] {
   return checks.map((check) => runSpotCheck(check, predict));
 }

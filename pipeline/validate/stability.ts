@@ -111,7 +111,15 @@ export function summariseStability(runs: readonly StabilityRun[], targets: Targe
       else if (status === 'fail') failed++;
       else insufficient++;
     }
-    return { metric, op, target, passed, failed, insufficient, passRate: runs.length > 0 ? passed / runs.length : 0 };
+    return {
+      metric,
+      op,
+      target,
+      passed,
+      failed,
+      insufficient,
+      passRate: runs.length > 0 ? passed / runs.length : 0,
+    };
   });
   return { runs: runs.length, metrics, targets: rates };
 }

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { compareArtifacts, comparePoints, flattenNumbers, relativeChange } from '../../pipeline/emit/drift.ts';
+import {
+  compareArtifacts,
+  comparePoints,
+  flattenNumbers,
+  relativeChange,
+} from '../../pipeline/emit/drift.ts';
 import { referenceSections } from './sample.ts';
 
 describe('flattenNumbers', () => {
   it('flattenNumbers(value) lists numeric leaves as JSON Pointers, skipping booleans and strings', () => {
-    const flat = flattenNumbers({ vram: { overhead_factor: 1.058, fitted: true, note: 'x', list: [1, 2] }, 'a/b~c': 3 });
+    const flat = flattenNumbers({
+      vram: { overhead_factor: 1.058, fitted: true, note: 'x', list: [1, 2] },
+      'a/b~c': 3,
+    });
     expect([...flat.entries()]).toEqual([
       ['/a~1b~0c', 3],
       ['/vram/list/0', 1],
@@ -39,7 +47,10 @@ describe('compareArtifacts', () => {
   });
 
   it('compareArtifacts(old, new) flags changes above the threshold and lists added and removed keys', () => {
-    const old = { vram: { act_coeff: 0.01, overhead_factor: 1.0 }, throughput: { lookup: { 'a|b|c': 100, 'gone|x|y': 5 } } };
+    const old = {
+      vram: { act_coeff: 0.01, overhead_factor: 1.0 },
+      throughput: { lookup: { 'a|b|c': 100, 'gone|x|y': 5 } },
+    };
     const next = {
       vram: { act_coeff: 0.0121, overhead_factor: 1.05 },
       throughput: { lookup: { 'a|b|c': 89, 'new|x|y': 7 } },
@@ -100,7 +111,11 @@ describe('comparePoints', () => {
   });
 
   it('comparePoints(old, new, tolerance) treats an error exactly at the tolerance as within', () => {
-    const d = comparePoints([{ id: 'x', actual: 100, predicted: 100 }], [{ id: 'x', actual: 100, predicted: 125 }], 0.25);
+    const d = comparePoints(
+      [{ id: 'x', actual: 100, predicted: 100 }],
+      [{ id: 'x', actual: 100, predicted: 125 }],
+      0.25,
+    );
     expect(d.regressions).toEqual([]);
   });
 

@@ -1,7 +1,12 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildManifest, countRejections, libraryVersions, ManifestSchema } from '../../pipeline/emit/manifest.ts';
+import {
+  buildManifest,
+  countRejections,
+  libraryVersions,
+  ManifestSchema,
+} from '../../pipeline/emit/manifest.ts';
 import { CATEGORIES, type Issue } from '../../pipeline/records.ts';
 import { stableStringify } from '../../pipeline/util/stable-json.ts';
 import { HASH_A, HASH_B } from './sample.ts';
@@ -10,7 +15,9 @@ const counts = Object.fromEntries(
   CATEGORIES.map((c) => [c, { read: 10, accepted: 8, rejected: 2, train: 6, test: 2 }]),
 ) as Parameters<typeof buildManifest>[0]['recordCounts'];
 
-function input(overrides: Partial<Parameters<typeof buildManifest>[0]> = {}): Parameters<typeof buildManifest>[0] {
+function input(
+  overrides: Partial<Parameters<typeof buildManifest>[0]> = {},
+): Parameters<typeof buildManifest>[0] {
   return {
     generatorVersion: '0.1.0',
     seed: '42',
@@ -34,7 +41,9 @@ function issue(code: Issue['code'], severity: Issue['severity']): Issue {
 describe('buildManifest', () => {
   it('buildManifest(input) sorts inputs and serialises to the same bytes whatever the input order', () => {
     const a = buildManifest(input());
-    const b = buildManifest(input({ inputs: [...input().inputs].reverse(), libraries: { vega: '6.4.0', zod: '4.6.7' } }));
+    const b = buildManifest(
+      input({ inputs: [...input().inputs].reverse(), libraries: { vega: '6.4.0', zod: '4.6.7' } }),
+    );
     expect(a.inputs.map((i) => i.path)).toEqual(['datasets/corpus/a.csv', 'datasets/corpus/z.csv']);
     expect(stableStringify(a)).toBe(stableStringify(b));
     expect(a.schema_version).toBe(1);
@@ -74,13 +83,19 @@ describe('libraryVersions', () => {
   it('libraryVersions(lock, names) reads lockfile v3 packages and leaves out missing names', () => {
     const lock = {
       lockfileVersion: 3,
-      packages: { '': { name: 'capfit' }, 'node_modules/zod': { version: '4.6.7' }, 'node_modules/vega': { version: '6.4.0' } },
+      packages: {
+        '': { name: 'capfit' },
+        'node_modules/zod': { version: '4.6.7' },
+        'node_modules/vega': { version: '6.4.0' },
+      },
     };
     expect(libraryVersions(lock, ['zod', 'vega', 'missing'])).toEqual({ vega: '6.4.0', zod: '4.6.7' });
   });
 
   it('libraryVersions(lock, names) falls back to lockfile v1 dependencies and ignores inherited keys', () => {
-    expect(libraryVersions({ dependencies: { yaml: { version: '2.9.1' } } }, ['yaml', 'constructor'])).toEqual({
+    expect(
+      libraryVersions({ dependencies: { yaml: { version: '2.9.1' } } }, ['yaml', 'constructor']),
+    ).toEqual({
       yaml: '2.9.1',
     });
     expect(libraryVersions(null, ['zod'])).toEqual({});

@@ -22,7 +22,12 @@ export const REFERENCE_SECTIONS = {
     fitted: z.boolean(),
   }),
   scaling: z.strictObject({ serial_fractions: numbers, defaults: numbers, fitted: z.boolean() }),
-  quality: z.strictObject({ lookup: numbers, fp16_baselines: numbers, quant_deltas: numbers, fitted: z.boolean() }),
+  quality: z.strictObject({
+    lookup: numbers,
+    fp16_baselines: numbers,
+    quant_deltas: numbers,
+    fitted: z.boolean(),
+  }),
   cost: z.strictObject({ hw_cost_per_hour: z.number() }),
   latency: z.strictObject({ service_times: numbers, safety_factor: z.number(), fitted: z.boolean() }),
 };
@@ -30,7 +35,10 @@ export const REFERENCE_SECTIONS = {
 /** The six model sections of the reference artifact (its extra `safety` section is not one of capfit's models). */
 export function referenceSections(): Record<string, unknown> {
   const reference = JSON.parse(
-    readFileSync(new URL('../../datasets/reference/chimeraforge_fitted_models.json', import.meta.url), 'utf8'),
+    readFileSync(
+      new URL('../../datasets/reference/chimeraforge_fitted_models.json', import.meta.url),
+      'utf8',
+    ),
   ) as Record<string, unknown>;
   const { vram, throughput, scaling, quality, cost, latency } = reference;
   return { vram, throughput, scaling, quality, cost, latency };
@@ -98,7 +106,13 @@ export function sampleArtifact(): Record<string, unknown> {
     },
     provenance: {
       inputs: [
-        { path: 'datasets/corpus/tr123.csv', sha256: HASH_A, category: 'throughput', rows_read: 120, rows_accepted: 118 },
+        {
+          path: 'datasets/corpus/tr123.csv',
+          sha256: HASH_A,
+          category: 'throughput',
+          rows_read: 120,
+          rows_accepted: 118,
+        },
       ],
       config_sha256: HASH_B,
     },

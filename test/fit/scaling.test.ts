@@ -256,18 +256,22 @@ describe('fitScaling', () => {
     expect(predictEta(c, { model: 'x', backend: 'toString', n: 2 }).provenance).toBe('default');
   });
 
-  it('fitScaling(corpus) reproduces TR130 s = 1 − σ within 0.001 when curves are used as published', () => {
+  it('fitScaling(corpus) reproduces all 12 upstream s (TR129, TR130) as 1 − σ within 0.001 on published curves', () => {
     const fits = parse(readFileSync('datasets/corpus/scaling_fits.csv', 'utf8'), {
       columns: true,
       bom: true,
     }) as Record<string, string>[];
-    const tr130 = corpusRecords().filter((r) => r.source === 'TR130');
-    const c = fitScaling(tr130, { normaliseByN1: false }).coefficients;
-    const rows = fits.filter((f) => f.source_tr === 'TR130');
-    expect(rows).toHaveLength(9);
-    for (const f of rows) {
-      const sigma = c.serial_fractions[compositeKey(f.model!, f.backend!)]!;
-      expect(Math.abs(1 - sigma - Number(f.serial_fraction))).toBeLessThan(1e-3);
+    expect(fits).toHaveLength(12);
+    const records = corpusRecords();
+    for (const source of ['TR129', 'TR130']) {
+      const c = fitScaling(
+        records.filter((r) => r.source === source),
+        { normaliseByN1: false },
+      ).coefficients;
+      for (const f of fits.filter((row) => row.source_tr === source)) {
+        const sigma = c.serial_fractions[compositeKey(f.model!, f.backend!)]!;
+        expect(Math.abs(1 - sigma - Number(f.serial_fraction))).toBeLessThan(1e-3);
+      }
     }
   });
 });

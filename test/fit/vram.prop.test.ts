@@ -158,8 +158,8 @@ const recordArb = fc
     weight: fc.integer({ min: 1, max: 10 }),
   })
   .map(
-    (r, i = 0): VramRecord => ({
-      id: `p${r.model}${r.context}${r.vramGb}${i}`,
+    (r): VramRecord => ({
+      id: `p-${r.model}-${r.context}-${r.vramGb}`,
       category: 'vram',
       source: 'prop',
       line: 1,

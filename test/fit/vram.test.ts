@@ -16,7 +16,17 @@ import type { ModelSpec, QuantSpec, VramRecord } from '../../pipeline/records.ts
 import { PipelineError } from '../../pipeline/util/errors.ts';
 
 const model = (id: string, paramsB: number, layers: number, kvHeads: number, headDim: number): ModelSpec =>
-  Object.freeze({ id, family: 'test', paramsB, activeParamsB: paramsB, layers, kvHeads, headDim, attention: 'gqa', aliases: [] });
+  Object.freeze({
+    id,
+    family: 'test',
+    paramsB,
+    activeParamsB: paramsB,
+    layers,
+    kvHeads,
+    headDim,
+    attention: 'gqa',
+    aliases: [],
+  });
 const quant = (id: string, bitsPerWeight: number, family: string, defaultTpsMultiplier: number): QuantSpec =>
   Object.freeze({ id, bitsPerWeight, family, defaultTpsMultiplier, aliases: [] });
 
@@ -65,7 +75,12 @@ function record(modelId: string, quantId: string, context: number, vramGb: numbe
 }
 
 /** Records from a known truth over every model, two quants and contexts 256–32768, with ±noise seeded error. */
-function generate(truth: Truth, seed: string, noise: number, contexts = [256, 512, 1024, 2048, 8192, 16384, 32768]) {
+function generate(
+  truth: Truth,
+  seed: string,
+  noise: number,
+  contexts = [256, 512, 1024, 2048, 8192, 16384, 32768],
+) {
   const rng = createRng(seed);
   const out: VramRecord[] = [];
   for (const m of MODELS) {
@@ -85,7 +100,8 @@ function generate(truth: Truth, seed: string, noise: number, contexts = [256, 51
 function documentedDefaults(path: string): Map<string, unknown> {
   const text = readFileSync(new URL(path, import.meta.url), 'utf8');
   const out = new Map<string, unknown>();
-  for (const m of text.matchAll(/@default ([^\n]+?)\s*\*\/\s*readonly (\w+)\?/g)) out.set(m[2]!, JSON.parse(m[1]!));
+  for (const m of text.matchAll(/@default ([^\n]+?)\s*\*\/\s*readonly (\w+)\?/g))
+    out.set(m[2]!, JSON.parse(m[1]!));
   return out;
 }
 
@@ -196,7 +212,11 @@ describe('fitVram', () => {
 
   it('fitVram skips records whose model or quant is not in the registry and counts them', () => {
     const truth = { overhead: 1.1, act: 0.004, actLin: 0, intercept: 0 };
-    const records = [...generate(truth, 'vram-skip', 0.01), record('nope', 'FP16', 512, 3), record('mid-3b', 'IQ9', 512, 3)];
+    const records = [
+      ...generate(truth, 'vram-skip', 0.01),
+      record('nope', 'FP16', 512, 3),
+      record('mid-3b', 'IQ9', 512, 3),
+    ];
     const { coefficients, diagnostics } = fitVram(records, { specs });
     expect(coefficients.n_records).toBe(56);
     expect(diagnostics.notes).toContain('1 record(s) skipped: model not in the registry');
@@ -222,7 +242,8 @@ describe('fitVram', () => {
 
   it('DEFAULT_VRAM_FIT_OPTIONS agrees with the documented @default values', () => {
     const docs = documentedDefaults('../../pipeline/fit/vram.ts');
-    for (const [key, value] of Object.entries(DEFAULT_VRAM_FIT_OPTIONS)) expect(docs.get(key), key).toEqual(value);
+    for (const [key, value] of Object.entries(DEFAULT_VRAM_FIT_OPTIONS))
+      expect(docs.get(key), key).toEqual(value);
     expect(docs.size).toBe(Object.keys(DEFAULT_VRAM_FIT_OPTIONS).length);
   });
 });
@@ -258,7 +279,9 @@ describe('predictVram', () => {
     expect(far.clamped).toBe(true);
     expect(far.provenance).toBe('extrapolated');
     expect(raw).toBeGreaterThan(200); // the unbounded quadratic term: > 200 GB for a 3B model
-    expect(far.activationGb).toBeLessThanOrEqual(Math.max(atMax.activationGb, far.weightGb + far.kvGb) + 1e-9);
+    expect(far.activationGb).toBeLessThanOrEqual(
+      Math.max(atMax.activationGb, far.weightGb + far.kvGb) + 1e-9,
+    );
     expect(far.activationGb).toBeLessThan(raw / 5);
     expect(far.vramGb).toBeGreaterThanOrEqual(atMax.vramGb);
   });
@@ -297,7 +320,11 @@ describe('predictVram', () => {
 describe('predictVramRecords', () => {
   it('predictVramRecords predicts known records and labels the rest', () => {
     const c = quadratic(1.1, 0.002, 32768);
-    const out = predictVramRecords(c, [record('mid-3b', 'Q4_K_M', 2048, 3), record('nope', 'FP16', 512, 1)], specs);
+    const out = predictVramRecords(
+      c,
+      [record('mid-3b', 'Q4_K_M', 2048, 3), record('nope', 'FP16', 512, 1)],
+      specs,
+    );
     expect(out[0]!.skipped).toBeNull();
     expect(out[0]!.prediction!.vramGb).toBeCloseTo(
       predictVram(c, { model: MODELS[2]!, quant: Q4, context: 2048 }).vramGb,
@@ -310,7 +337,9 @@ describe('predictVramRecords', () => {
 describe('VramCoefficientsSchema', () => {
   it('VramCoefficientsSchema rejects non-finite numbers and unknown keys', () => {
     const c = quadratic(1, 0.001, 8192);
-    expect(VramCoefficientsSchema.safeParse({ ...c, act_coeff: Number.POSITIVE_INFINITY }).success).toBe(false);
+    expect(VramCoefficientsSchema.safeParse({ ...c, act_coeff: Number.POSITIVE_INFINITY }).success).toBe(
+      false,
+    );
     expect(VramCoefficientsSchema.safeParse({ ...c, overhead_factor: Number.NaN }).success).toBe(false);
     expect(VramCoefficientsSchema.safeParse({ ...c, extra: 1 }).success).toBe(false);
     expect(VramCoefficientsSchema.safeParse(c).success).toBe(true);

@@ -91,7 +91,11 @@ describe('publishFiles', () => {
     ]);
     expect(out[1]!.sha256).toBe(sha256('<svg/>'));
     expect(out[1]!.bytes).toBe(6);
-    expect(listFiles(dir)).toEqual(['artifacts/fitted_models.json', 'artifacts/manifest.json', 'reports/figures/a.svg']);
+    expect(listFiles(dir)).toEqual([
+      'artifacts/fitted_models.json',
+      'artifacts/manifest.json',
+      'reports/figures/a.svg',
+    ]);
     expect(readFileSync(join(dir, 'artifacts/fitted_models.json'), 'utf8')).toBe('{"a":1}\n');
   });
 

@@ -8,7 +8,14 @@ import {
 
 describe('weightedLeastSquares', () => {
   it('weightedLeastSquares(X, y) recovers exact coefficients', () => {
-    const X = Object.freeze([[1, 0], [1, 1], [1, 2], [1, 3]].map((r) => Object.freeze(r)));
+    const X = Object.freeze(
+      [
+        [1, 0],
+        [1, 1],
+        [1, 2],
+        [1, 3],
+      ].map((r) => Object.freeze(r)),
+    );
     const fit = weightedLeastSquares(X, Object.freeze([1, 3, 5, 7]))!;
     expect(fit.beta[0]).toBeCloseTo(1, 10);
     expect(fit.beta[1]).toBeCloseTo(2, 10);
@@ -17,7 +24,11 @@ describe('weightedLeastSquares', () => {
   });
 
   it('weightedLeastSquares(X, y, w) with weight 2 equals the row given twice', () => {
-    const X = [[1, 0], [1, 1], [1, 2]];
+    const X = [
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ];
     const y = [0, 2, 3];
     const weighted = weightedLeastSquares(X, y, [1, 2, 1])!;
     const duplicated = weightedLeastSquares([...X, [1, 1]], [...y, 2])!;
@@ -26,7 +37,11 @@ describe('weightedLeastSquares', () => {
   });
 
   it('weightedLeastSquares with collinear columns flags rank deficiency and stays finite', () => {
-    const X = [[1, 2], [2, 4], [3, 6]];
+    const X = [
+      [1, 2],
+      [2, 4],
+      [3, 6],
+    ];
     const fit = weightedLeastSquares(X, [1, 2, 3])!;
     expect(fit.rankDeficient).toBe(true);
     expect(fit.rank).toBe(1);
@@ -35,7 +50,13 @@ describe('weightedLeastSquares', () => {
   });
 
   it('weightedLeastSquares with an all-zero column gives it 0', () => {
-    const fit = weightedLeastSquares([[1, 0], [2, 0]], [2, 4])!;
+    const fit = weightedLeastSquares(
+      [
+        [1, 0],
+        [2, 0],
+      ],
+      [2, 4],
+    )!;
     expect(fit.beta[0]).toBeCloseTo(2, 10);
     expect(fit.beta[1]).toBe(0);
     expect(fit.rankDeficient).toBe(true);
@@ -49,14 +70,26 @@ describe('weightedLeastSquares', () => {
 
 describe('nonNegativeLeastSquares', () => {
   it('nonNegativeLeastSquares(X, y) holds a coefficient at 0 when the free fit is negative', () => {
-    const fit = nonNegativeLeastSquares([[1, 0], [1, 1], [1, 2]], [5, 3, 1])!;
+    const fit = nonNegativeLeastSquares(
+      [
+        [1, 0],
+        [1, 1],
+        [1, 2],
+      ],
+      [5, 3, 1],
+    )!;
     expect(fit.beta[0]).toBeCloseTo(3, 10);
     expect(fit.beta[1]).toBe(0);
     expect(fit.atBound).toEqual([false, true]);
   });
 
   it('nonNegativeLeastSquares matches ordinary least squares when that is feasible', () => {
-    const X = [[1, 0.5], [1, 1], [1, 2], [1, 4]];
+    const X = [
+      [1, 0.5],
+      [1, 1],
+      [1, 2],
+      [1, 4],
+    ];
     const y = [2.1, 2.9, 5.2, 8.8];
     const ols = weightedLeastSquares(X, y)!;
     const nn = nonNegativeLeastSquares(X, y)!;
@@ -66,7 +99,13 @@ describe('nonNegativeLeastSquares', () => {
   });
 
   it('nonNegativeLeastSquares with all-negative targets returns zeros', () => {
-    const fit = nonNegativeLeastSquares([[1, 1], [1, 2]], [-1, -2])!;
+    const fit = nonNegativeLeastSquares(
+      [
+        [1, 1],
+        [1, 2],
+      ],
+      [-1, -2],
+    )!;
     expect(fit.beta).toEqual([0, 0]);
     expect(fit.atBound).toEqual([true, true]);
     expect(fit.sse).toBeCloseTo(5, 12);

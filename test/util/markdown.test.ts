@@ -24,7 +24,16 @@ function cells(line: string): string[] {
   return out;
 }
 
-const HOSTILE = ['a|b', 'x`y`', '<script>alert(1)</script>', 'two\nlines', 'trail\\', 'a\\|b', '*bold*', '[l](u)'];
+const HOSTILE = [
+  'a|b',
+  'x`y`',
+  '<script>alert(1)</script>',
+  'two\nlines',
+  'trail\\',
+  'a\\|b',
+  '*bold*',
+  '[l](u)',
+];
 
 describe('escapeCell', () => {
   it('escapeCell(text) escapes pipes, backticks and HTML', () => {
@@ -118,7 +127,14 @@ describe('markdownTable', () => {
   });
 
   it('markdownTable(headers, rows) pads short rows and renders null and booleans', () => {
-    const md = markdownTable(['a', 'b', 'c'], [['x', null], ['y', true, false]], ['left', 'center', 'left']);
+    const md = markdownTable(
+      ['a', 'b', 'c'],
+      [
+        ['x', null],
+        ['y', true, false],
+      ],
+      ['left', 'center', 'left'],
+    );
     expect(md).toBe('| a | b | c |\n| --- | :---: | --- |\n| x | — | — |\n| y | yes | no |\n');
   });
 });

@@ -140,7 +140,10 @@ describe('scoreModel', () => {
   });
 
   it('scoreModel(points, targets) skips non-finite points and counts them', () => {
-    const s = scoreModel([...points, point('nan', 10, Number.NaN), point('inf', Number.POSITIVE_INFINITY, 1)], {});
+    const s = scoreModel(
+      [...points, point('nan', 10, Number.NaN), point('inf', Number.POSITIVE_INFINITY, 1)],
+      {},
+    );
     expect(s.skipped).toBe(2);
     expect(s.metrics.n).toBe(6);
     expect(Number.isFinite(s.metrics.rmse!)).toBe(true);
@@ -161,7 +164,13 @@ describe('scoreModel', () => {
 describe('gateStatus', () => {
   const pass: TargetResult = { metric: 'r2', op: '>=', target: 0.95, value: 0.97, status: 'pass' };
   const fail: TargetResult = { metric: 'mape', op: '<=', target: 0.25, value: 0.3, status: 'fail' };
-  const insufficient: TargetResult = { metric: 'rmse', op: '<=', target: 0.1, value: null, status: 'insufficient' };
+  const insufficient: TargetResult = {
+    metric: 'rmse',
+    op: '<=',
+    target: 0.1,
+    value: null,
+    status: 'insufficient',
+  };
 
   it('gateStatus(results) passes only when every target passes', () => {
     const g = gateStatus({ vram: { targets: [pass] }, throughput: { targets: [pass] } });
@@ -183,7 +192,10 @@ describe('gateStatus', () => {
   });
 
   it("gateStatus(results, { insufficient: 'ignore' }) lets insufficient targets through but still reports them", () => {
-    const g = gateStatus({ quality: { targets: [insufficient] }, vram: { targets: [pass] } }, { insufficient: 'ignore' });
+    const g = gateStatus(
+      { quality: { targets: [insufficient] }, vram: { targets: [pass] } },
+      { insufficient: 'ignore' },
+    );
     expect(g.status).toBe('pass');
     expect(g.insufficient).toHaveLength(1);
   });

@@ -27,7 +27,9 @@ const predict = table({
   'quality:none:': null,
 });
 
-function check(partial: Partial<SpotCheckConfig> & Pick<SpotCheckConfig, 'quantity' | 'query'>): SpotCheckConfig {
+function check(
+  partial: Partial<SpotCheckConfig> & Pick<SpotCheckConfig, 'quantity' | 'query'>,
+): SpotCheckConfig {
   return { id: 'c', description: 'a check', tolerance: 1e-6, ...partial };
 }
 
@@ -44,14 +46,22 @@ describe('describeQuery', () => {
 
 describe('describeExpectation', () => {
   it('describeExpectation(check) renders ranges, exact values and comparisons', () => {
-    expect(describeExpectation(check({ quantity: 'vram_gb', query: { model: 'm' }, min: 3, max: 12 }))).toBe('3–12 GB');
-    expect(describeExpectation(check({ quantity: 'eta', query: { model: 'm' }, max: 1 }))).toBe('<= 1');
-    expect(describeExpectation(check({ quantity: 'monthly_usd', query: { model: 'm' }, equals: 25.2, tolerance: 0.01 }))).toBe(
-      '= 25.2 USD/month ± 0.01',
+    expect(describeExpectation(check({ quantity: 'vram_gb', query: { model: 'm' }, min: 3, max: 12 }))).toBe(
+      '3–12 GB',
     );
+    expect(describeExpectation(check({ quantity: 'eta', query: { model: 'm' }, max: 1 }))).toBe('<= 1');
     expect(
       describeExpectation(
-        check({ quantity: 'tok_per_s', query: { model: 'a' }, compare: { op: 'gt', query: { model: 'b', quant: 'FP16' } } }),
+        check({ quantity: 'monthly_usd', query: { model: 'm' }, equals: 25.2, tolerance: 0.01 }),
+      ),
+    ).toBe('= 25.2 USD/month ± 0.01');
+    expect(
+      describeExpectation(
+        check({
+          quantity: 'tok_per_s',
+          query: { model: 'a' },
+          compare: { op: 'gt', query: { model: 'b', quant: 'FP16' } },
+        }),
       ),
     ).toBe('> tok_per_s of b FP16');
   });
@@ -60,10 +70,22 @@ describe('describeExpectation', () => {
 describe('runSpotCheck', () => {
   it('runSpotCheck(range check) passes inside the range and fails outside', () => {
     const inside = runSpotCheck(
-      check({ id: 'vram-3b', quantity: 'vram_gb', query: { model: 'llama3.2-3b', quant: 'FP16' }, min: 3, max: 12 }),
+      check({
+        id: 'vram-3b',
+        quantity: 'vram_gb',
+        query: { model: 'llama3.2-3b', quant: 'FP16' },
+        min: 3,
+        max: 12,
+      }),
       predict,
     );
-    expect(inside).toMatchObject({ id: 'vram-3b', status: 'pass', value: 7.52, expected: '3–12 GB', provenance: 'derived' });
+    expect(inside).toMatchObject({
+      id: 'vram-3b',
+      status: 'pass',
+      value: 7.52,
+      expected: '3–12 GB',
+      provenance: 'derived',
+    });
     expect(inside.detail).toBe('7.52 GB satisfies 3–12 GB');
     const outside = runSpotCheck(
       check({ quantity: 'vram_gb', query: { model: 'llama3.2-3b', quant: 'FP16' }, min: 8 }),
@@ -75,11 +97,16 @@ describe('runSpotCheck', () => {
 
   it('runSpotCheck(equals check) passes within the absolute tolerance only', () => {
     const q = { model: 'any' };
-    expect(runSpotCheck(check({ quantity: 'monthly_usd', query: q, equals: 25.2 }), predict).status).toBe('pass');
-    expect(runSpotCheck(check({ quantity: 'monthly_usd', query: q, equals: 25.21 }), predict).status).toBe('fail');
-    expect(runSpotCheck(check({ quantity: 'monthly_usd', query: q, equals: 25.21, tolerance: 0.02 }), predict).status).toBe(
+    expect(runSpotCheck(check({ quantity: 'monthly_usd', query: q, equals: 25.2 }), predict).status).toBe(
       'pass',
     );
+    expect(runSpotCheck(check({ quantity: 'monthly_usd', query: q, equals: 25.21 }), predict).status).toBe(
+      'fail',
+    );
+    expect(
+      runSpotCheck(check({ quantity: 'monthly_usd', query: q, equals: 25.21, tolerance: 0.02 }), predict)
+        .status,
+    ).toBe('pass');
   });
 
   it('runSpotCheck(compare check) compares with the prediction for the other query', () => {
@@ -124,7 +151,11 @@ describe('runSpotCheck', () => {
     const r = runSpotCheck(check({ quantity: 'eta', query: { model: 'ghost' }, max: 1 }), () => {
       throw new Error('no scaling data for ghost');
     });
-    expect(r).toMatchObject({ status: 'error', value: null, detail: 'prediction failed: no scaling data for ghost' });
+    expect(r).toMatchObject({
+      status: 'error',
+      value: null,
+      detail: 'prediction failed: no scaling data for ghost',
+    });
   });
 
   it('runSpotCheck(check) turns a null value into an error, including the note', () => {
@@ -157,7 +188,10 @@ describe('runSpotCheck', () => {
     }));
     expect(nan.status).toBe('error');
     expect(nan.detail).toContain('not a finite number');
-    const empty = runSpotCheck(check({ quantity: 'eta', query: { model: 'm' } }), () => ({ value: 1, provenance: 'derived' }));
+    const empty = runSpotCheck(check({ quantity: 'eta', query: { model: 'm' } }), () => ({
+      value: 1,
+      provenance: 'derived',
+    }));
     expect(empty.status).toBe('error');
     expect(empty.detail).toMatch(/none of min, max, equals or compare/);
   });

@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { quantile } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { computeMetrics, type Metrics } from '../../pipeline/math/metrics.ts';
-import { quantileType7, type StabilityRun, spread, summariseStability } from '../../pipeline/validate/stability.ts';
+import {
+  quantileType7,
+  type StabilityRun,
+  spread,
+  summariseStability,
+} from '../../pipeline/validate/stability.ts';
 
 function metricsWith(r2: number | null, rmse: number | null, n = 10): Metrics {
   return { n, r2, rmse, mae: rmse, mape: null, bias: 0, status: n >= 2 ? 'ok' : 'insufficient' };
@@ -24,13 +29,13 @@ describe('quantileType7', () => {
     expect(() => quantileType7([1], 1.5)).toThrow(/\[0, 1\]/);
   });
 
-  test.prop([fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.double({ min: 0, max: 1, noNaN: true })])(
-    'quantileType7(values, p) agrees with simple-statistics (type 7)',
-    (values, p) => {
-      const expected = quantile([...values], p);
-      expect(quantileType7(values, p)).toBeCloseTo(expected, 6);
-    },
-  );
+  test.prop([
+    fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 40 }),
+    fc.double({ min: 0, max: 1, noNaN: true }),
+  ])('quantileType7(values, p) agrees with simple-statistics (type 7)', (values, p) => {
+    const expected = quantile([...values], p);
+    expect(quantileType7(values, p)).toBeCloseTo(expected, 6);
+  });
 });
 
 describe('spread', () => {

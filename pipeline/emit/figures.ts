@@ -1,0 +1,98 @@
+/**
+ * The refit report's figures: predicted vs actual and residuals per model on the headline test
+ * split, the throughput size power law on log-log axes, and η(N) per backend with data points.
+ * Pure apart from vega's rendering; returns SVG strings for the publish step.
+ */
+import type { Coefficients } from '../fit/index.ts';
+import { predictEta } from '../fit/scaling.ts';
+import type { SpecLookup } from '../fit/types.ts';
+import type { RecordSet } from '../records.ts';
+import { type PointsByModel, SCORED_MODELS } from '../validate/points.ts';
+import { powerLawSvg, predictedVsActualSvg, residualsSvg, scalingSvg } from './chart.ts';
+
+export interface Figure {
+  readonly name: string;
+  readonly caption: string;
+  readonly svg: string;
+}
+
+const UNITS: Readonly<Record<string, string>> = {
+  vram: 'GB',
+  throughput: 'tok/s',
+  scaling: 'η',
+  quality: 'score',
+  cost: '$/1M tok',
+  latency: 'ms',
+};
+
+export interface FigureInput {
+  /** Held-out points of the headline split. */
+  readonly points: PointsByModel;
+  readonly coefficients: Coefficients;
+  /** All accepted records (the power-law and η charts show every measurement). */
+  readonly records: RecordSet;
+  readonly specs: SpecLookup;
+}
+
+/** Renders every figure of the report, in a fixed order. */
+export async function renderFigures(input: FigureInput): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const model of SCORED_MODELS) {
+    const pts = input.points[model].points.map((p) => ({
+      actual: p.actual,
+      predicted: p.predicted,
+      label: `${p.model} ${p.backend} ${p.quant}`,
+      group: p.backend,
+    }));
+    if (pts.length === 0) continue;
+    figures.push({
+      name: `${model}-predicted-vs-actual`,
+      caption: `${model}: predicted vs actual on the held-out split (y = x line)`,
+      svg: await predictedVsActualSvg({ title: `${model}: predicted vs actual`, unit: UNITS[model] ?? '', points: pts }),
+    });
+    figures.push({
+      name: `${model}-residuals`,
+      caption: `${model}: residual (predicted − actual) vs predicted`,
+      svg: await residualsSvg({ title: `${model}: residuals`, unit: UNITS[model] ?? '', points: pts }),
+    });
+  }
+
+  const tp = input.coefficients.throughput;
+  const sizePoints = input.records.throughput
+    .filter((r) => r.nAgents === 1)
+    .flatMap((r) => {
+      const spec = input.specs.model(r.model);
+      return spec ? [{ paramsB: spec.paramsB, tokPerS: r.tokPerS, label: `${r.model} ${r.backend} ${r.quant}`, group: r.backend }] : [];
+    });
+  if (sizePoints.length > 0) {
+    figures.push({
+      name: 'throughput-power-law',
+      caption: `throughput vs model size (log-log) with the fitted power law ${tp.size_power_a.toPrecision(4)}·p^−${tp.size_power_b.toPrecision(3)}`,
+      svg: await powerLawSvg({ title: 'tok/s vs parameters', points: sizePoints, a: tp.size_power_a, b: tp.size_power_b }),
+    });
+  }
+
+  const sc = input.records.scaling;
+  if (sc.length > 0) {
+    const maxN = Math.max(8, ...sc.map((r) => r.nAgents));
+    const pairs = [...new Set(sc.map((r) => `${r.model}\u0000${r.backend}`))].sort();
+    const curves = pairs.flatMap((pair) => {
+      const [model, backend] = pair.split('\u0000') as [string, string];
+      return Array.from({ length: maxN }, (_, i) => ({
+        backend: `${backend} ${model}`,
+        n: i + 1,
+        eta: predictEta(input.coefficients.scaling, { model, backend, n: i + 1 }).eta,
+      }));
+    });
+    figures.push({
+      name: 'scaling-eta',
+      caption: 'per-agent efficiency η(N) per (backend, model): measured points and fitted curves',
+      svg: await scalingSvg({
+        title: 'η(N) per backend',
+        points: sc.map((r) => ({ backend: `${r.backend} ${r.model}`, n: r.nAgents, eta: r.eta, label: r.source })),
+        curves,
+      }),
+    });
+  }
+  return figures;
+}

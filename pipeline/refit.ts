@@ -1,0 +1,532 @@
+/**
+ * The one place that orders the stages of a refit:
+ *
+ *   1 ingest      read every configured source (streaming), map fields and units, reject bad rows
+ *   2 normalise   canonical model/quant/backend/GPU ids, typed records, content ids
+ *   3 split       stratified seeded 80/20 per category, for both split units (record, config)
+ *   4 fit         the six models on each training split; K more seeds for the stability study
+ *   5 validate    held-out metrics vs targets, in-corpus vs out-of-sample, spot checks, drift
+ *   6 emit        artifact + JSON Schema, validation, splits, manifest, report, SVG charts
+ *     publish     atomic, under a lock; a missed target writes a candidate beside the published set
+ *
+ * Stages 2–6 are pure; this module does the I/O through pipeline/io/ and returns what the CLI prints.
+ */
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelTargets, RefitConfig, TargetSet } from './config.ts';
+import { artifactJsonSchema, parseArtifact, SCHEMA_VERSION, serialiseArtifact } from './emit/artifact.ts';
+import type { Artifact } from './emit/artifact.ts';
+import { renderFigures } from './emit/figures.ts';
+import { buildManifest, countRejections, libraryVersions } from './emit/manifest.ts';
+import { compareArtifacts, comparePoints } from './emit/drift.ts';
+import { renderRefitReport, type ReportDrift } from './emit/report.ts';
+import { buildValidationFile } from './emit/validation.ts';
+import { type Coefficients, coefficientsOf, type FittedModels, fitAll } from './fit/index.ts';
+import { fitScaling, predictEta } from './fit/scaling.ts';
+import type { SpecLookup } from './fit/types.ts';
+import { type LoadedCorpus, loadCorpus } from './ingest/load.ts';
+import { readText, fileExists, sha256File } from './io/read.ts';
+import { acquireLock, type PublishFile, publishFiles, releaseLock, sha256 } from './io/write.ts';
+import { createPredictor } from './predict.ts';
+import type { Category, RecordSet, ScalingRecord, SplitSet, SplitUnit } from './records.ts';
+import { CATEGORIES } from './records.ts';
+import { splitAll, splitsToJson } from './split/index.ts';
+import { type PointsByModel, SCORED_MODELS, type ScoredModel, validationPoints } from './validate/points.ts';
+import { gateStatus, type GateResult, type ModelScore, scoreModel, type ValidationPoint } from './validate/score.ts';
+import { runSpotChecks, type SpotCheckResult } from './validate/spot-checks.ts';
+import { type StabilityRun, type StabilitySummary, summariseStability } from './validate/stability.ts';
+import type { UnitResults } from './emit/validation.ts';
+import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
+import { stableStringify } from './util/stable-json.ts';
+
+export type StageName = 'ingest' | 'normalise' | 'split' | 'fit' | 'validate' | 'emit';
+
+export interface StageTiming {
+  readonly stage: StageName;
+  readonly ms: number;
+  readonly records: number;
+}
+
+export interface RefitOptions {
+  readonly configPath: string;
+  /** Root for `artifacts/` and `reports/`; default the config file's folder. */
+  readonly outDir?: string | undefined;
+  /** Compute everything, write nothing. */
+  readonly check?: boolean | undefined;
+  /** Publish even when a target is missed. */
+  readonly force?: boolean | undefined;
+  /** Overrides the config's seed string. */
+  readonly seed?: string | undefined;
+  /** Where progress goes (stderr in the CLI); silent when absent. */
+  readonly progressStream?: ProgressStream | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+}
+
+export interface RefitOutcome {
+  /** 0 every target met, 1 a target missed (or a regression, when configured). */
+  readonly exitCode: 0 | 1;
+  readonly timings: readonly StageTiming[];
+  /** Human-readable summary for stdout. */
+  readonly summary: string;
+  /** Where files went: `published`, `candidate` (target missed) or `none` (--check). */
+  readonly written: 'published' | 'candidate' | 'none';
+  readonly files: readonly string[];
+}
+
+/** Everything one split unit produced. */
+interface UnitRun {
+  readonly unit: SplitUnit;
+  readonly split: SplitSet;
+  readonly fitted: FittedModels;
+  readonly points: PointsByModel;
+  readonly scores: Record<ScoredModel, ModelScore>;
+}
+
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Library versions recorded in the manifest. */
+const RECORDED_LIBRARIES = [
+  'arquero',
+  'csv-parse',
+  'ml-levenberg-marquardt',
+  'ml-matrix',
+  'seedrandom',
+  'simple-statistics',
+  'vega',
+  'vega-lite',
+  'yaml',
+  'zod',
+] as const;
+
+function trainOf(split: SplitSet): RecordSet {
+  return {
+    throughput: split.throughput.train,
+    vram: split.vram.train,
+    quality: split.quality.train,
+    latency: split.latency.train,
+    cost: split.cost.train,
+    scaling: split.scaling.train,
+  };
+}
+
+function testOf(split: SplitSet): RecordSet {
+  return {
+    throughput: split.throughput.test,
+    vram: split.vram.test,
+    quality: split.quality.test,
+    latency: split.latency.test,
+    cost: split.cost.test,
+    scaling: split.scaling.test,
+  };
+}
+
+function fitContext(corpus: LoadedCorpus, config: RefitConfig) {
+  return { config, specs: corpus.resolver as SpecLookup, quantIds: corpus.registry.quants.map((q) => q.id) };
+}
+
+/**
+ * Leave-one-model-out points for the scaling model: for each model, fit on every other model's
+ * curves and predict the held-out model's η(N). This is the out-of-sample test of scaling (the
+ * config split cannot hold a configuration out of a curve fit meaningfully: each N is its own row).
+ */
+export function scalingLomoPoints(records: readonly ScalingRecord[], config: RefitConfig): ValidationPoint[] {
+  const models = [...new Set(records.map((r) => r.model))].sort();
+  const points: ValidationPoint[] = [];
+  for (const held of models) {
+    const train = records.filter((r) => r.model !== held);
+    const fit = fitScaling(train, {
+      defaultSerialFractions: config.defaults.serial_fractions,
+      serialFractionFallback: config.defaults.serial_fraction_fallback,
+    });
+    for (const r of records) {
+      if (r.model !== held) continue;
+      const p = predictEta(fit.coefficients, { model: r.model, backend: r.backend, n: r.nAgents });
+      points.push({
+        id: r.id,
+        model: r.model,
+        backend: r.backend,
+        quant: r.quant,
+        gpu: r.gpu,
+        actual: r.eta,
+        predicted: p.eta,
+        provenance: p.provenance,
+        inputs: { n: r.nAgents, family: p.family, held_out: held },
+      });
+    }
+  }
+  return points;
+}
+
+function targetsFor(targets: ModelTargets, model: ScoredModel): TargetSet {
+  return targets[model];
+}
+
+/** Split, fit and score one unit with one seed. */
+function runUnit(corpus: LoadedCorpus, config: RefitConfig, unit: SplitUnit, seed: string): UnitRun {
+  const split = splitAll(corpus.records, {
+    unit,
+    seed,
+    testFraction: config.split.test_fraction,
+    stratify: config.split.stratify,
+  });
+  const fitted = fitAll(trainOf(split), fitContext(corpus, config));
+  const raw = validationPoints(coefficientsOf(fitted), testOf(split), corpus.resolver);
+  const points: PointsByModel =
+    unit === 'config'
+      ? { ...raw, scaling: { points: scalingLomoPoints(corpus.records.scaling, config), skipped: {} } }
+      : raw;
+  const scores = {} as Record<ScoredModel, ModelScore>;
+  for (const model of SCORED_MODELS) {
+    scores[model] = scoreModel(points[model].points, targetsFor(config.targets[unit], model));
+  }
+  return { unit, split, fitted, points, scores };
+}
+
+/** Repeats split + fit + score over `k` derived seeds and summarises each model's metric spread. */
+function stabilityStudy(
+  corpus: LoadedCorpus,
+  config: RefitConfig,
+  unit: SplitUnit,
+  k: number,
+): Record<ScoredModel, StabilitySummary> | null {
+  if (k <= 0) return null;
+  const runs: Record<ScoredModel, StabilityRun[]> = {
+    vram: [],
+    throughput: [],
+    scaling: [],
+    quality: [],
+    cost: [],
+    latency: [],
+  };
+  for (let i = 1; i <= k; i++) {
+    const seed = `${config.seed}/stability/${i}`;
+    const run = runUnit(corpus, config, unit, seed);
+    for (const model of SCORED_MODELS) runs[model].push({ seed, metrics: run.scores[model].metrics });
+  }
+  const out = {} as Record<ScoredModel, StabilitySummary>;
+  for (const model of SCORED_MODELS) out[model] = summariseStability(runs[model], targetsFor(config.targets[unit], model));
+  return out;
+}
+
+function formatValue(v: number | null): string {
+  if (v === null) return 'n/a';
+  return Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4);
+}
+
+function summaryLines(
+  corpus: LoadedCorpus,
+  runs: Record<SplitUnit, UnitRun>,
+  unitResults: Record<SplitUnit, UnitResults>,
+  spot: readonly SpotCheckResult[],
+  gate: GateResult,
+  headline: SplitUnit,
+): string[] {
+  const lines: string[] = [];
+  lines.push('capfit refit');
+  const byCategory = new Map<Category, { read: number; accepted: number; rejected: number }>();
+  for (const c of corpus.counts) {
+    const t = byCategory.get(c.category) ?? { read: 0, accepted: 0, rejected: 0 };
+    byCategory.set(c.category, { read: t.read + c.read, accepted: t.accepted + c.accepted, rejected: t.rejected + c.rejected });
+  }
+  lines.push('  records (read / accepted / rejected; split train/test by record | by config):');
+  for (const cat of CATEGORIES) {
+    const t = byCategory.get(cat) ?? { read: 0, accepted: 0, rejected: 0 };
+    const r = runs.record.split[cat];
+    const c = runs.config.split[cat];
+    lines.push(
+      `    ${cat.padEnd(10)} ${String(t.read).padStart(5)} / ${String(t.accepted).padStart(5)} / ${String(t.rejected).padStart(5)}` +
+        `   record ${r.train.length}/${r.test.length}   config ${c.train.length}/${c.test.length}`,
+    );
+  }
+  for (const unit of ['record', 'config'] as const) {
+    const label = unit === 'record' ? 'record split (the spec\'s row-level figures)' : 'config split (out-of-sample configurations; scaling leave-one-model-out)';
+    lines.push(`  targets, ${label}${unit === headline ? ' [headline]' : ''}:`);
+    for (const model of SCORED_MODELS) {
+      for (const t of unitResults[unit].scores[model]!.targets) {
+        const st = unitResults[unit].stability?.[model]?.targets.find((x) => x.metric === t.metric);
+        const spread = st ? `  (passes ${st.passed}/${st.passed + st.failed + st.insufficient} seeds)` : '';
+        lines.push(
+          `    ${t.status.toUpperCase().padEnd(12)} ${model.padEnd(10)} ${t.metric.toUpperCase().padEnd(4)} ${formatValue(t.value).padStart(8)} ${t.op} ${t.target}${spread}`,
+        );
+      }
+    }
+  }
+  const spotPass = spot.filter((s) => s.status === 'pass').length;
+  lines.push(`  spot checks: ${spotPass}/${spot.length} pass`);
+  for (const s of spot) if (s.status !== 'pass') lines.push(`    ${s.status.toUpperCase()} ${s.id}: ${s.detail}`);
+  lines.push(`  gate: ${gate.status.toUpperCase()} (${gate.passed}/${gate.total} targets met)`);
+  return lines;
+}
+
+/** Reads and parses the previously published artifact, or null when there is none or it is unusable. */
+async function readPrevious(path: string, warnings: string[]): Promise<Artifact | null> {
+  if (!(await fileExists(path))) return null;
+  try {
+    return parseArtifact(await readText(path));
+  } catch (err) {
+    warnings.push(`previous artifact ${path} not compared: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+function predictionsFor(points: PointsByModel) {
+  return SCORED_MODELS.flatMap((model) =>
+    points[model].points.map((p) => ({ id: `${model}:${p.id}`, actual: p.actual, predicted: p.predicted })),
+  );
+}
+
+/**
+ * Runs a full refit. Bad config or inputs throw `PipelineError` (exit 2) before anything is
+ * written; a missed target returns exit code 1 and writes a candidate instead of publishing.
+ */
+export async function refit(options: RefitOptions): Promise<RefitOutcome> {
+  const progress: Progress = createProgress({
+    stream: options.progressStream ?? { write: () => true, isTTY: false },
+    env: options.env ?? {},
+  });
+  progress.stage('ingest');
+  const loaded = await loadCorpus(options.configPath, {
+    onStage: (stage, rows) => {
+      if (stage === 'normalise') progress.stage('normalise');
+      progress.tick(rows);
+    },
+  });
+  const config: RefitConfig = options.seed === undefined ? loaded.config : { ...loaded.config, seed: options.seed };
+  const corpus: LoadedCorpus = { ...loaded, config };
+  const outDir = resolve(options.outDir ?? corpus.baseDir);
+  const totalRecords = CATEGORIES.reduce((n, c) => n + corpus.records[c].length, 0);
+
+  // 3–5: both split units with the configured seed, then the stability study.
+  progress.stage('fit');
+  const runs: Record<SplitUnit, UnitRun> = {
+    record: runUnit(corpus, config, 'record', config.seed),
+    config: runUnit(corpus, config, 'config', config.seed),
+  };
+  progress.tick(totalRecords * 2);
+  progress.stage('validate');
+  const unitResults = {} as Record<SplitUnit, UnitResults>;
+  for (const unit of ['record', 'config'] as const) {
+    const stability = stabilityStudy(corpus, config, unit, config.stability.seeds);
+    const scores = runs[unit].scores;
+    unitResults[unit] = { scores, stability, gate: gateStatus(scores) };
+    progress.tick(totalRecords * Math.max(1, config.stability.seeds));
+  }
+  const headline = config.split.unit;
+  const published = runs[headline];
+  const coefficients: Coefficients = coefficientsOf(published.fitted);
+  const predictor = createPredictor(coefficients, corpus.registry);
+  const spotChecks = runSpotChecks(config.spot_checks, predictor.quantity);
+  const gate = gateStatus({ ...prefixKeys('record', runs.record.scores), ...prefixKeys('config', runs.config.scores) });
+
+  // 6: emit.
+  progress.stage('emit');
+  const warnings: string[] = [];
+  const artifactsDir = join(outDir, 'artifacts');
+  const previous = await readPrevious(join(artifactsDir, 'fitted_models.json'), warnings);
+  const configSha256 = await sha256File(resolve(options.configPath));
+  const artifact = buildArtifact(corpus, config, published.fitted, configSha256, await generatorVersion());
+
+  let drift: ReportDrift | null = null;
+  let regressions = 0;
+  if (previous) {
+    const coefficientDrift = compareArtifacts(previous, artifact, { threshold: config.drift.threshold });
+    let pointDrift: ReportDrift['points'];
+    try {
+      const oldPoints = validationPoints(previous as unknown as Coefficients, testOf(published.split), corpus.resolver);
+      pointDrift = comparePoints(
+        predictionsFor(oldPoints),
+        predictionsFor(published.points),
+        config.drift.point_tolerance,
+      );
+      regressions = pointDrift.regressions.length;
+    } catch (err) {
+      warnings.push(`old predictions not compared point by point: ${(err as Error).message}`);
+    }
+    drift = { previous: 'artifacts/fitted_models.json', coefficients: coefficientDrift, ...(pointDrift ? { points: pointDrift } : {}) };
+  }
+  for (const model of SCORED_MODELS) {
+    for (const [reason, n] of Object.entries(published.points[model].skipped)) {
+      warnings.push(`${model}: ${n} held-out record(s) not scored (${reason})`);
+    }
+    if (published.fitted[model].diagnostics.status !== 'fitted') {
+      warnings.push(`${model}: fit status ${published.fitted[model].diagnostics.status}`);
+    }
+  }
+  const unknownCounts = countRejections(corpus.issues.filter((i) => i.severity === 'warn'));
+  for (const [code, n] of Object.entries(unknownCounts)) warnings.push(`${n} record(s) kept with ${code}`);
+
+  const regressionFail = config.drift.fail_on_regression && regressions > 0;
+  const exitCode: 0 | 1 = gate.status === 'pass' && !regressionFail ? 0 : 1;
+
+  const validationFile = buildValidationFile({
+    seed: config.seed,
+    headlineUnit: headline,
+    units: unitResults,
+    spotChecks,
+    gate,
+  });
+  const splitsFile = {
+    schema_version: SCHEMA_VERSION,
+    record: splitsToJson(runs.record.split),
+    config: splitsToJson(runs.config.split),
+  };
+  const figures = await renderFigures({
+    points: published.points,
+    coefficients,
+    records: corpus.records,
+    specs: corpus.resolver,
+  });
+  const report = renderRefitReport({
+    generator: artifact.generator,
+    seed: config.seed,
+    configSha256,
+    headlineUnit: headline,
+    sources: corpus.counts.map((c) => {
+      const src = config.sources.find((s) => c.source === s.path || c.source.startsWith(s.path.split('*')[0]!));
+      return { path: c.source, category: c.category, read: c.read, accepted: c.accepted, rejected: c.rejected, ...(src?.note ? { note: src.note } : {}) };
+    }),
+    splits: {
+      record: splitCounts(runs.record.split),
+      config: splitCounts(runs.config.split),
+    },
+    issues: corpus.issues,
+    coefficients,
+    diagnostics: diagnosticsOf(published.fitted),
+    validation: unitResults,
+    spotChecks,
+    gate,
+    drift,
+    warnings: regressionFail ? [`${regressions} validation point(s) regressed beyond tolerance (drift.fail_on_regression)`, ...warnings] : warnings,
+    figures: figures.map((f) => ({ name: f.name, caption: f.caption })),
+  });
+
+  const artifactFiles: PublishFile[] = [
+    { name: 'fitted_models.json', content: serialiseArtifact(artifact) },
+    { name: 'fitted_models.schema.json', content: stableStringify(artifactJsonSchema()) },
+    { name: 'validation.json', content: stableStringify(validationFile) },
+    { name: 'splits.json', content: stableStringify(splitsFile) },
+  ];
+  const manifest = buildManifest({
+    generatorVersion: artifact.generator.version,
+    seed: config.seed,
+    configSha256,
+    inputs: corpus.inputFiles,
+    recordCounts: recordCounts(corpus, runs[headline].split),
+    rejectedByCode: countRejections(corpus.issues.filter((i) => i.severity === 'reject')),
+    libraries: libraryVersions(await readLockfile(), RECORDED_LIBRARIES),
+    files: Object.fromEntries(artifactFiles.map((f) => [f.name, sha256(f.content)])),
+  });
+  artifactFiles.push({ name: 'manifest.json', content: stableStringify(manifest) });
+  const reportFiles: PublishFile[] = [
+    { name: 'refit.md', content: report },
+    ...figures.map((f) => ({ name: `figures/${f.name}.svg`, content: f.svg })),
+  ];
+  progress.tick(artifactFiles.length + reportFiles.length);
+
+  let written: RefitOutcome['written'] = 'none';
+  const files: string[] = [];
+  let where = '';
+  if (!options.check) {
+    const lock = acquireLock(outDir);
+    try {
+      const hasPublished = await fileExists(join(artifactsDir, 'fitted_models.json'));
+      const asCandidate = exitCode !== 0 && hasPublished && !options.force;
+      const aDir = asCandidate ? join(artifactsDir, 'candidate') : artifactsDir;
+      const rDir = asCandidate ? join(outDir, 'reports', 'candidate') : join(outDir, 'reports');
+      const all = [
+        ...artifactFiles.map((f) => ({ name: relative(outDir, join(aDir, f.name)), content: f.content })),
+        ...reportFiles.map((f) => ({ name: relative(outDir, join(rDir, f.name)), content: f.content })),
+      ];
+      for (const f of publishFiles(outDir, all)) files.push(f.path);
+      written = asCandidate ? 'candidate' : 'published';
+      where = asCandidate
+        ? `target missed: published artifacts left untouched; candidate written to ${aDir} and ${rDir} (--force publishes it)`
+        : `written to ${artifactsDir} and ${join(outDir, 'reports')}`;
+    } finally {
+      releaseLock(lock);
+    }
+  } else {
+    where = '--check: nothing written';
+  }
+  const timings: StageTiming[] = progress.done().map((s) => ({ stage: s.name as StageName, ms: s.ms, records: s.rows }));
+  const lines = summaryLines(corpus, runs, unitResults, spotChecks, gate, headline);
+  if (regressionFail) lines.push(`  drift: ${regressions} regression(s) beyond tolerance: gate fails (drift.fail_on_regression)`);
+  lines.push(`  ${where}`);
+  lines.push(`  exit ${exitCode}`);
+  return { exitCode, timings, summary: `${lines.join('\n')}\n`, written, files };
+}
+
+function prefixKeys<V>(prefix: string, record: Readonly<Record<string, V>>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [k, v] of Object.entries(record)) out[`${prefix}:${k}`] = v;
+  return out;
+}
+
+function splitCounts(split: SplitSet): Record<Category, { train: number; test: number }> {
+  const out = {} as Record<Category, { train: number; test: number }>;
+  for (const c of CATEGORIES) out[c] = { train: split[c].train.length, test: split[c].test.length };
+  return out;
+}
+
+function recordCounts(corpus: LoadedCorpus, split: SplitSet) {
+  const out = {} as Record<Category, { read: number; accepted: number; rejected: number; train: number; test: number }>;
+  for (const c of CATEGORIES) {
+    const counts = corpus.counts.filter((s) => s.category === c);
+    out[c] = {
+      read: counts.reduce((n, s) => n + s.read, 0),
+      accepted: counts.reduce((n, s) => n + s.accepted, 0),
+      rejected: counts.reduce((n, s) => n + s.rejected, 0),
+      train: split[c].train.length,
+      test: split[c].test.length,
+    };
+  }
+  return out;
+}
+
+function diagnosticsOf(f: FittedModels) {
+  return {
+    vram: f.vram.diagnostics,
+    throughput: f.throughput.diagnostics,
+    scaling: f.scaling.diagnostics,
+    quality: f.quality.diagnostics,
+    cost: f.cost.diagnostics,
+    latency: f.latency.diagnostics,
+  };
+}
+
+function buildArtifact(
+  corpus: LoadedCorpus,
+  config: RefitConfig,
+  fitted: FittedModels,
+  configSha256: string,
+  version: string,
+): Artifact {
+  const bySource = new Map(corpus.counts.map((c) => [c.source, c] as const));
+  const inputs = corpus.inputFiles
+    .filter((f) => bySource.has(f.path))
+    .map((f) => {
+      const c = bySource.get(f.path)!;
+      return { path: f.path, sha256: f.sha256, category: c.category, rows_read: c.read, rows_accepted: c.accepted };
+    });
+  return {
+    schema_version: SCHEMA_VERSION,
+    generator: { name: 'capfit', version },
+    seed: config.seed,
+    split_unit: config.split.unit,
+    ...coefficientsOf(fitted),
+    diagnostics: diagnosticsOf(fitted),
+    provenance: { inputs, config_sha256: configSha256 },
+    registry: corpus.registry,
+  } as Artifact;
+}
+
+async function generatorVersion(): Promise<string> {
+  const pkg = JSON.parse(await readText(join(PACKAGE_ROOT, 'package.json'))) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+async function readLockfile(): Promise<unknown> {
+  const path = join(PACKAGE_ROOT, 'package-lock.json');
+  if (!(await fileExists(path))) return {};
+  return JSON.parse(await readText(path));
+}

@@ -4,7 +4,7 @@
  *   0 all targets met / command succeeded, 1 a validation target missed, 2 usage, config or input error.
  * This file and pipeline/io/ are the only places that touch `process` and the file system.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { PipelineError } from './util/errors.ts';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -16,11 +16,19 @@ export interface CommandOutput {
   readonly exitCode: number;
 }
 
+/** What a command may use of the process: passed in, so command modules stay testable. */
+export interface CommandContext {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Progress goes here (stderr). */
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean | undefined };
+}
+
 interface CommandSpec {
   readonly summary: string;
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig['options']>;
-  readonly run: (values: Values, positionals: string[]) => Promise<CommandOutput>;
+  readonly run: (values: Values, ctx: CommandContext) => Promise<CommandOutput>;
 }
 
 const str = { type: 'string' } as const;
@@ -37,17 +45,18 @@ const COMMANDS: Record<string, CommandSpec> = {
       '  --force        publish even when a target is missed\n' +
       '  --seed S       override the config seed (a string)',
     options: { config: str, out: str, check: bool, force: bool, seed: str },
-    run: async (v) => (await import('./commands/refit.ts')).runRefit(v),
+    run: async (v, ctx) => (await import('./commands/refit.ts')).runRefit(v, ctx),
   },
   validate: {
     summary: 'score a published artifact on all records of the configured sources (no refit)',
     usage:
-      'capfit validate [--artifact FILE] [--config FILE] [--json]\n' +
+      'capfit validate [--artifact FILE] [--config FILE] [--targets record|config] [--json]\n' +
       '  --artifact FILE  coefficient artifact (default artifacts/fitted_models.json)\n' +
       '  --config FILE    sources and targets (default refit.config.yaml)\n' +
+      '  --targets UNIT   which targets apply: config (out-of-sample, default) or record\n' +
       '  --json           machine-readable result',
-    options: { artifact: str, config: str, json: bool },
-    run: async (v) => (await import('./commands/validate.ts')).runValidate(v),
+    options: { artifact: str, config: str, targets: str, json: bool },
+    run: async (v, ctx) => (await import('./commands/validate.ts')).runValidate(v, ctx),
   },
   predict: {
     summary: 'predict VRAM, tok/s, η, quality, cost and latency for one configuration or a batch file',
@@ -71,7 +80,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     run: async (v) => (await import('./commands/predict.ts')).runPredict(v),
   },
   plan: {
-    summary: 'search models × quants × backends × instances through the VRAM → quality → latency → budget gates',
+    summary:
+      'search models × quants × backends × instances through the VRAM → quality → latency → budget gates',
     usage:
       'capfit plan --model-size 3b --request-rate 2 [--budget USD] [--latency-slo MS] [--quality-target Q]\n' +
       '            [--hardware NAME] [--context N] [--max-instances N] [--artifact FILE] [--json]',
@@ -123,7 +133,7 @@ function mainHelp(): string {
 }
 
 /** Runs the CLI for `argv` (without node and script) and returns the output; never exits. */
-export async function main(argv: readonly string[]): Promise<CommandOutput> {
+export async function main(argv: readonly string[], ctx: CommandContext): Promise<CommandOutput> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     return { stdout: mainHelp(), exitCode: name === undefined ? 2 : 0 };
@@ -137,13 +147,19 @@ export async function main(argv: readonly string[]): Promise<CommandOutput> {
   }
   let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...rest], options: command.options, strict: true, allowPositionals: false });
+    const out = parseArgs({
+      args: [...rest],
+      options: command.options,
+      strict: true,
+      allowPositionals: false,
+    });
+    parsed = { values: out.values as Values, positionals: out.positionals };
   } catch (err) {
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     return { stdout: '', stderr: `capfit ${name}: ${message}\n\n${command.usage}\n`, exitCode: 2 };
   }
   try {
-    return await command.run(parsed.values, parsed.positionals);
+    return await command.run(parsed.values, ctx);
   } catch (err) {
     if (err instanceof PipelineError) {
       return { stdout: '', stderr: `capfit ${name}: ${err.message}\n`, exitCode: err.exitCode };
@@ -152,9 +168,10 @@ export async function main(argv: readonly string[]): Promise<CommandOutput> {
   }
 }
 
-const isEntry = process.argv[1] !== undefined && /(?:^|[\\/])(cli\.ts|capfit(?:\.js)?)$/.test(process.argv[1]);
+const isEntry =
+  process.argv[1] !== undefined && /(?:^|[\\/])(cli\.ts|capfit(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
-  main(process.argv.slice(2)).then(
+  main(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stderr: process.stderr }).then(
     (out) => {
       if (out.stdout) process.stdout.write(out.stdout);
       if (out.stderr) process.stderr.write(out.stderr);

@@ -5,8 +5,8 @@
  * gives the same numbers.
  */
 import type { PredictQuery } from './config.ts';
-import type { Coefficients } from './fit/index.ts';
 import { predictCost } from './fit/cost.ts';
+import type { Coefficients } from './fit/index.ts';
 import { predictLatency } from './fit/latency.ts';
 import { predictQuality } from './fit/quality.ts';
 import { predictEta } from './fit/scaling.ts';
@@ -16,9 +16,9 @@ import { predictVram } from './fit/vram.ts';
 import type { GpuSpec, ModelSpec, QuantSpec } from './records.ts';
 import type { LoadedRegistry, NameKind, Resolver } from './registry.ts';
 import { createResolver } from './registry.ts';
-import type { QuantityPrediction, SpotQuantity } from './validate/spot-checks.ts';
 import { PipelineError } from './util/errors.ts';
 import { splitKey } from './util/keys.ts';
+import type { QuantityPrediction, SpotQuantity } from './validate/spot-checks.ts';
 
 /** A query as a user types it: raw names, optional numbers. */
 export interface RawQuery {
@@ -286,7 +286,8 @@ export function createPredictor(coefficients: Coefficients, registry: LoadedRegi
         usd_per_1m_tokens: cost.usdPer1M,
         usd_per_hour: cost.usdPerHour,
         monthly_usd: cost.monthlyUsd,
-        provenance: q.hwCostPerHour !== undefined ? 'measured' : q.gpu.costPerHour > 0 ? 'derived' : 'default',
+        provenance:
+          q.hwCostPerHour !== undefined ? 'measured' : q.gpu.costPerHour > 0 ? 'derived' : 'default',
       },
       latency: {
         service_ms: latency.serviceMs,

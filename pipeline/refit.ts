@@ -14,30 +14,42 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelTargets, RefitConfig, TargetSet } from './config.ts';
-import { artifactJsonSchema, parseArtifact, SCHEMA_VERSION, serialiseArtifact } from './emit/artifact.ts';
 import type { Artifact } from './emit/artifact.ts';
+import {
+  ArtifactSchema,
+  artifactJsonSchema,
+  parseArtifact,
+  SCHEMA_VERSION,
+  serialiseArtifact,
+} from './emit/artifact.ts';
+import { compareArtifacts, comparePoints } from './emit/drift.ts';
 import { renderFigures } from './emit/figures.ts';
 import { buildManifest, countRejections, libraryVersions } from './emit/manifest.ts';
-import { compareArtifacts, comparePoints } from './emit/drift.ts';
-import { renderRefitReport, type ReportDrift } from './emit/report.ts';
+import { type ReportDrift, renderRefitReport } from './emit/report.ts';
+import type { UnitResults } from './emit/validation.ts';
 import { buildValidationFile } from './emit/validation.ts';
 import { type Coefficients, coefficientsOf, type FittedModels, fitAll } from './fit/index.ts';
 import { fitScaling, predictEta } from './fit/scaling.ts';
 import type { SpecLookup } from './fit/types.ts';
 import { type LoadedCorpus, loadCorpus } from './ingest/load.ts';
-import { readText, fileExists, sha256File } from './io/read.ts';
+import { fileExists, readText, sha256File } from './io/read.ts';
 import { acquireLock, type PublishFile, publishFiles, releaseLock, sha256 } from './io/write.ts';
 import { createPredictor } from './predict.ts';
 import type { Category, RecordSet, ScalingRecord, SplitSet, SplitUnit } from './records.ts';
 import { CATEGORIES } from './records.ts';
 import { splitAll, splitsToJson } from './split/index.ts';
-import { type PointsByModel, SCORED_MODELS, type ScoredModel, validationPoints } from './validate/points.ts';
-import { gateStatus, type GateResult, type ModelScore, scoreModel, type ValidationPoint } from './validate/score.ts';
-import { runSpotChecks, type SpotCheckResult } from './validate/spot-checks.ts';
-import { type StabilityRun, type StabilitySummary, summariseStability } from './validate/stability.ts';
-import type { UnitResults } from './emit/validation.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
+import { type PointsByModel, SCORED_MODELS, type ScoredModel, validationPoints } from './validate/points.ts';
+import {
+  type GateResult,
+  gateStatus,
+  type ModelScore,
+  scoreModel,
+  type ValidationPoint,
+} from './validate/score.ts';
+import { runSpotChecks, type SpotCheckResult } from './validate/spot-checks.ts';
+import { type StabilityRun, type StabilitySummary, summariseStability } from './validate/stability.ts';
 
 export type StageName = 'ingest' | 'normalise' | 'split' | 'fit' | 'validate' | 'emit';
 
@@ -204,7 +216,8 @@ function stabilityStudy(
     for (const model of SCORED_MODELS) runs[model].push({ seed, metrics: run.scores[model].metrics });
   }
   const out = {} as Record<ScoredModel, StabilitySummary>;
-  for (const model of SCORED_MODELS) out[model] = summariseStability(runs[model], targetsFor(config.targets[unit], model));
+  for (const model of SCORED_MODELS)
+    out[model] = summariseStability(runs[model], targetsFor(config.targets[unit], model));
   return out;
 }
 
@@ -226,7 +239,11 @@ function summaryLines(
   const byCategory = new Map<Category, { read: number; accepted: number; rejected: number }>();
   for (const c of corpus.counts) {
     const t = byCategory.get(c.category) ?? { read: 0, accepted: 0, rejected: 0 };
-    byCategory.set(c.category, { read: t.read + c.read, accepted: t.accepted + c.accepted, rejected: t.rejected + c.rejected });
+    byCategory.set(c.category, {
+      read: t.read + c.read,
+      accepted: t.accepted + c.accepted,
+      rejected: t.rejected + c.rejected,
+    });
   }
   lines.push('  records (read / accepted / rejected; split train/test by record | by config):');
   for (const cat of CATEGORIES) {
@@ -239,7 +256,10 @@ function summaryLines(
     );
   }
   for (const unit of ['record', 'config'] as const) {
-    const label = unit === 'record' ? 'record split (the spec\'s row-level figures)' : 'config split (out-of-sample configurations; scaling leave-one-model-out)';
+    const label =
+      unit === 'record'
+        ? "record split (the spec's row-level figures)"
+        : 'config split (out-of-sample configurations; scaling leave-one-model-out)';
     lines.push(`  targets, ${label}${unit === headline ? ' [headline]' : ''}:`);
     for (const model of SCORED_MODELS) {
       for (const t of unitResults[unit].scores[model]!.targets) {
@@ -253,7 +273,8 @@ function summaryLines(
   }
   const spotPass = spot.filter((s) => s.status === 'pass').length;
   lines.push(`  spot checks: ${spotPass}/${spot.length} pass`);
-  for (const s of spot) if (s.status !== 'pass') lines.push(`    ${s.status.toUpperCase()} ${s.id}: ${s.detail}`);
+  for (const s of spot)
+    if (s.status !== 'pass') lines.push(`    ${s.status.toUpperCase()} ${s.id}: ${s.detail}`);
   lines.push(`  gate: ${gate.status.toUpperCase()} (${gate.passed}/${gate.total} targets met)`);
   return lines;
 }
@@ -285,13 +306,9 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     env: options.env ?? {},
   });
   progress.stage('ingest');
-  const loaded = await loadCorpus(options.configPath, {
-    onStage: (stage, rows) => {
-      if (stage === 'normalise') progress.stage('normalise');
-      progress.tick(rows);
-    },
-  });
-  const config: RefitConfig = options.seed === undefined ? loaded.config : { ...loaded.config, seed: options.seed };
+  const loaded = await loadCorpus(options.configPath);
+  const config: RefitConfig =
+    options.seed === undefined ? loaded.config : { ...loaded.config, seed: options.seed };
   const corpus: LoadedCorpus = { ...loaded, config };
   const outDir = resolve(options.outDir ?? corpus.baseDir);
   const totalRecords = CATEGORIES.reduce((n, c) => n + corpus.records[c].length, 0);
@@ -316,7 +333,10 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
   const coefficients: Coefficients = coefficientsOf(published.fitted);
   const predictor = createPredictor(coefficients, corpus.registry);
   const spotChecks = runSpotChecks(config.spot_checks, predictor.quantity);
-  const gate = gateStatus({ ...prefixKeys('record', runs.record.scores), ...prefixKeys('config', runs.config.scores) });
+  const gate = gateStatus({
+    ...prefixKeys('record', runs.record.scores),
+    ...prefixKeys('config', runs.config.scores),
+  });
 
   // 6: emit.
   progress.stage('emit');
@@ -332,7 +352,11 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     const coefficientDrift = compareArtifacts(previous, artifact, { threshold: config.drift.threshold });
     let pointDrift: ReportDrift['points'];
     try {
-      const oldPoints = validationPoints(previous as unknown as Coefficients, testOf(published.split), corpus.resolver);
+      const oldPoints = validationPoints(
+        previous as unknown as Coefficients,
+        testOf(published.split),
+        corpus.resolver,
+      );
       pointDrift = comparePoints(
         predictionsFor(oldPoints),
         predictionsFor(published.points),
@@ -342,7 +366,11 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     } catch (err) {
       warnings.push(`old predictions not compared point by point: ${(err as Error).message}`);
     }
-    drift = { previous: 'artifacts/fitted_models.json', coefficients: coefficientDrift, ...(pointDrift ? { points: pointDrift } : {}) };
+    drift = {
+      previous: 'artifacts/fitted_models.json',
+      coefficients: coefficientDrift,
+      ...(pointDrift ? { points: pointDrift } : {}),
+    };
   }
   for (const model of SCORED_MODELS) {
     for (const [reason, n] of Object.entries(published.points[model].skipped)) {
@@ -382,8 +410,17 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     configSha256,
     headlineUnit: headline,
     sources: corpus.counts.map((c) => {
-      const src = config.sources.find((s) => c.source === s.path || c.source.startsWith(s.path.split('*')[0]!));
-      return { path: c.source, category: c.category, read: c.read, accepted: c.accepted, rejected: c.rejected, ...(src?.note ? { note: src.note } : {}) };
+      const src = config.sources.find(
+        (s) => c.source === s.path || c.source.startsWith(s.path.split('*')[0]!),
+      );
+      return {
+        path: c.source,
+        category: c.category,
+        read: c.read,
+        accepted: c.accepted,
+        rejected: c.rejected,
+        ...(src?.note ? { note: src.note } : {}),
+      };
     }),
     splits: {
       record: splitCounts(runs.record.split),
@@ -396,7 +433,12 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     spotChecks,
     gate,
     drift,
-    warnings: regressionFail ? [`${regressions} validation point(s) regressed beyond tolerance (drift.fail_on_regression)`, ...warnings] : warnings,
+    warnings: regressionFail
+      ? [
+          `${regressions} validation point(s) regressed beyond tolerance (drift.fail_on_regression)`,
+          ...warnings,
+        ]
+      : warnings,
     figures: figures.map((f) => ({ name: f.name, caption: f.caption })),
   });
 
@@ -448,9 +490,14 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
   } else {
     where = '--check: nothing written';
   }
-  const timings: StageTiming[] = progress.done().map((s) => ({ stage: s.name as StageName, ms: s.ms, records: s.rows }));
+  const timings: StageTiming[] = progress
+    .done()
+    .map((s) => ({ stage: s.name as StageName, ms: s.ms, records: s.rows }));
   const lines = summaryLines(corpus, runs, unitResults, spotChecks, gate, headline);
-  if (regressionFail) lines.push(`  drift: ${regressions} regression(s) beyond tolerance: gate fails (drift.fail_on_regression)`);
+  if (regressionFail)
+    lines.push(
+      `  drift: ${regressions} regression(s) beyond tolerance: gate fails (drift.fail_on_regression)`,
+    );
   lines.push(`  ${where}`);
   lines.push(`  exit ${exitCode}`);
   return { exitCode, timings, summary: `${lines.join('\n')}\n`, written, files };
@@ -469,7 +516,10 @@ function splitCounts(split: SplitSet): Record<Category, { train: number; test: n
 }
 
 function recordCounts(corpus: LoadedCorpus, split: SplitSet) {
-  const out = {} as Record<Category, { read: number; accepted: number; rejected: number; train: number; test: number }>;
+  const out = {} as Record<
+    Category,
+    { read: number; accepted: number; rejected: number; train: number; test: number }
+  >;
   for (const c of CATEGORIES) {
     const counts = corpus.counts.filter((s) => s.category === c);
     out[c] = {
@@ -506,9 +556,16 @@ function buildArtifact(
     .filter((f) => bySource.has(f.path))
     .map((f) => {
       const c = bySource.get(f.path)!;
-      return { path: f.path, sha256: f.sha256, category: c.category, rows_read: c.read, rows_accepted: c.accepted };
+      return {
+        path: f.path,
+        sha256: f.sha256,
+        category: c.category,
+        rows_read: c.read,
+        rows_accepted: c.accepted,
+      };
     });
-  return {
+  // Parsing checks the assembled artifact against the published schema before anything is written.
+  return ArtifactSchema.parse({
     schema_version: SCHEMA_VERSION,
     generator: { name: 'capfit', version },
     seed: config.seed,
@@ -517,7 +574,7 @@ function buildArtifact(
     diagnostics: diagnosticsOf(fitted),
     provenance: { inputs, config_sha256: configSha256 },
     registry: corpus.registry,
-  } as Artifact;
+  });
 }
 
 async function generatorVersion(): Promise<string> {

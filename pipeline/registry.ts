@@ -56,7 +56,8 @@ function readRows(text: string, file: string, columns: readonly string[]): Row[]
     throw new PipelineError('registry', `${file}: not valid CSV: ${(err as Error).message}`);
   }
   const [head, ...data] = records;
-  if (!head) throw new PipelineError('registry', `${file}: empty file (expected columns ${columns.join(', ')})`);
+  if (!head)
+    throw new PipelineError('registry', `${file}: empty file (expected columns ${columns.join(', ')})`);
   const header = head.fields.map((h) => h.trim());
   const missing = columns.filter((c) => !header.includes(c));
   if (missing.length > 0) {
@@ -83,7 +84,12 @@ function text(row: Row, file: string, column: string): string {
   return v;
 }
 
-function positive(row: Row, file: string, column: string, opts: { integer?: boolean; zero?: boolean } = {}): number {
+function positive(
+  row: Row,
+  file: string,
+  column: string,
+  opts: { integer?: boolean; zero?: boolean } = {},
+): number {
   const raw = row.get(column);
   const v = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
   const ok = Number.isFinite(v) && (opts.zero ? v >= 0 : v > 0) && (!opts.integer || Number.isInteger(v));
@@ -102,7 +108,11 @@ function aliases(row: Row): string[] {
     .filter((a) => a !== '');
 }
 
-function unique<T extends { readonly id: string }>(items: readonly (T & { line: number })[], file: string): T[] {
+/** Checks ids are unique (case-insensitively) and drops the line numbers kept for messages. */
+function unique<T extends { readonly id: string }>(
+  items: readonly (T & { line: number })[],
+  file: string,
+): T[] {
   const seen = new Map<string, number>();
   for (const item of items) {
     const key = item.id.toLowerCase();
@@ -154,14 +164,16 @@ export function parseRegistry(texts: RegistryTexts): LoadedRegistry {
   );
   const qf = 'quants.csv';
   const quants = unique<QuantSpec>(
-    readRows(texts.quants, qf, ['id', 'family', 'bits_per_weight', 'default_tps_multiplier', 'aliases']).map((r) => ({
-      line: r.line,
-      id: text(r, qf, 'id'),
-      family: r.get('family'),
-      bitsPerWeight: positive(r, qf, 'bits_per_weight'),
-      defaultTpsMultiplier: positive(r, qf, 'default_tps_multiplier'),
-      aliases: aliases(r),
-    })),
+    readRows(texts.quants, qf, ['id', 'family', 'bits_per_weight', 'default_tps_multiplier', 'aliases']).map(
+      (r) => ({
+        line: r.line,
+        id: text(r, qf, 'id'),
+        family: r.get('family'),
+        bitsPerWeight: positive(r, qf, 'bits_per_weight'),
+        defaultTpsMultiplier: positive(r, qf, 'default_tps_multiplier'),
+        aliases: aliases(r),
+      }),
+    ),
     qf,
   );
   const gf = 'gpus.csv';
@@ -193,7 +205,10 @@ export function parseRegistry(texts: RegistryTexts): LoadedRegistry {
     readRows(texts.backends, bf, ['id', 'batching', 'aliases']).map((r) => {
       const batching = r.get('batching');
       if (batching !== 'continuous' && batching !== 'serial') {
-        throw new PipelineError('registry', `${bf} line ${r.line}: batching '${batching}' is not continuous or serial`);
+        throw new PipelineError(
+          'registry',
+          `${bf} line ${r.line}: batching '${batching}' is not continuous or serial`,
+        );
       }
       return { line: r.line, id: text(r, bf, 'id'), batching, aliases: aliases(r) };
     }),
@@ -208,11 +223,14 @@ export function parseRegistry(texts: RegistryTexts): LoadedRegistry {
     const tag = text(r, tf, 'tag');
     const model = text(r, tf, 'model');
     const quant = text(r, tf, 'quant');
-    if (!modelIds.has(model)) throw new PipelineError('registry', `${tf} line ${r.line}: unknown model id ${model}`);
-    if (!quantIds.has(quant)) throw new PipelineError('registry', `${tf} line ${r.line}: unknown quant id ${quant}`);
+    if (!modelIds.has(model))
+      throw new PipelineError('registry', `${tf} line ${r.line}: unknown model id ${model}`);
+    if (!quantIds.has(quant))
+      throw new PipelineError('registry', `${tf} line ${r.line}: unknown quant id ${quant}`);
     const key = tag.toLowerCase();
     const before = seenTags.get(key);
-    if (before !== undefined) throw new PipelineError('registry', `${tf} line ${r.line}: tag ${tag} repeats line ${before}`);
+    if (before !== undefined)
+      throw new PipelineError('registry', `${tf} line ${r.line}: tag ${tag} repeats line ${before}`);
     seenTags.set(key, r.line);
     return { tag, model, quant };
   });
@@ -251,6 +269,7 @@ const GPU_NOISE = new Set([
   'tm',
 ]);
 
+/** `hasControlChars(raw)` is true when `raw` holds an ASCII control character (cannot be an id). */
 export function hasControlChars(raw: string): boolean {
   return /[\u0000-\u001f\u007f]/.test(raw);
 }
@@ -307,7 +326,10 @@ export function cleanModelName(raw: string, isQuant: (s: string) => boolean): Cl
 }
 
 /** The longest separator-bounded suffix of `s` that is a quant, and what precedes it. */
-function trailingQuant(s: string, isQuant: (q: string) => boolean): { quant: string; rest: string } | undefined {
+function trailingQuant(
+  s: string,
+  isQuant: (q: string) => boolean,
+): { quant: string; rest: string } | undefined {
   let best: { quant: string; rest: string } | undefined;
   for (let i = s.length - 1; i > 0; i--) {
     if (!/[-_:.\s]/.test(s[i]!)) continue;
@@ -398,7 +420,8 @@ export interface Resolver extends SpecLookup {
 
 /** Adds `key → id` to an index; a key claimed by two ids is a registry error. */
 function claim(index: Map<string, string>, key: string, id: string, what: string, spelling: string): void {
-  if (key === '') throw new PipelineError('registry', `${what} ${id}: alias '${spelling}' is empty after cleaning`);
+  if (key === '')
+    throw new PipelineError('registry', `${what} ${id}: alias '${spelling}' is empty after cleaning`);
   const owner = index.get(key);
   if (owner !== undefined && owner !== id) {
     throw new PipelineError('registry', `${what} alias '${spelling}' of ${id} also names ${owner}`);
@@ -434,7 +457,8 @@ export function createResolver(registry: LoadedRegistry): Resolver {
 
   const quantIndex = new Map<string, string>();
   for (const q of registry.quants) {
-    for (const spelling of [q.id, ...q.aliases]) claim(quantIndex, quantKey(spelling), q.id, 'quant', spelling);
+    for (const spelling of [q.id, ...q.aliases])
+      claim(quantIndex, quantKey(spelling), q.id, 'quant', spelling);
   }
   const isQuant = (s: string) => quantIndex.has(quantKey(s));
 
@@ -451,7 +475,8 @@ export function createResolver(registry: LoadedRegistry): Resolver {
 
   const backendIndex = new Map<string, string>();
   for (const b of registry.backends) {
-    for (const spelling of [b.id, ...b.aliases]) claim(backendIndex, backendKey(spelling), b.id, 'backend', spelling);
+    for (const spelling of [b.id, ...b.aliases])
+      claim(backendIndex, backendKey(spelling), b.id, 'backend', spelling);
   }
 
   const gpuIndex = new Map<string, string>();
@@ -485,7 +510,9 @@ export function createResolver(registry: LoadedRegistry): Resolver {
 
   const resolveBackend = (raw: string): Resolution => {
     const id = backendIndex.get(backendKey(raw));
-    return id !== undefined ? { id, known: true } : { id: backendKey(raw) === '' ? '' : displayOf(raw), known: false };
+    return id !== undefined
+      ? { id, known: true }
+      : { id: backendKey(raw) === '' ? '' : displayOf(raw), known: false };
   };
 
   const resolveGpu = (raw: string): Resolution => {
@@ -495,7 +522,8 @@ export function createResolver(registry: LoadedRegistry): Resolver {
     const byBase = gpuFallback.get(clean.base);
     if (byBase !== undefined) {
       const spec = gpusById.get(byBase)!;
-      if (clean.memoryGb === undefined || Math.abs(spec.vramGb - clean.memoryGb) < 0.5) return { id: byBase, known: true };
+      if (clean.memoryGb === undefined || Math.abs(spec.vramGb - clean.memoryGb) < 0.5)
+        return { id: byBase, known: true };
     }
     return { id: clean.display, known: false };
   };
@@ -531,7 +559,8 @@ export function createResolver(registry: LoadedRegistry): Resolver {
     const best = new Map<string, number>();
     for (const [candidate, id] of keysOf(kind)) {
       let d = editDistance(key, candidate);
-      if (candidate.includes(key) || key.includes(candidate)) d = Math.min(d, Math.abs(candidate.length - key.length) / 4);
+      if (candidate.includes(key) || key.includes(candidate))
+        d = Math.min(d, Math.abs(candidate.length - key.length) / 4);
       if (d < (best.get(id) ?? Number.POSITIVE_INFINITY)) best.set(id, d);
     }
     const threshold = Math.max(2, Math.ceil(key.length * 0.4));
@@ -557,10 +586,7 @@ export function createResolver(registry: LoadedRegistry): Resolver {
 }
 
 function displayOf(raw: string): string {
-  return raw
-    .trim()
-    .toLowerCase()
-    .replace(/\s+/g, '-');
+  return raw.trim().toLowerCase().replace(/\s+/g, '-');
 }
 
 /**

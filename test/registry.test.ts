@@ -55,9 +55,16 @@ describe('parseRegistry', () => {
       attention: 'gqa',
       aliases: ['llama-3.2-1b', 'llama3.2:1b', 'llama-1b'],
     });
-    expect(reg.quants.find((q) => q.id === 'Q4_K_M')).toMatchObject({ bitsPerWeight: 4.87, defaultTpsMultiplier: 1.9 });
+    expect(reg.quants.find((q) => q.id === 'Q4_K_M')).toMatchObject({
+      bitsPerWeight: 4.87,
+      defaultTpsMultiplier: 1.9,
+    });
     expect(reg.gpus.find((g) => g.id === 'rtx-4080-laptop')).toMatchObject({ vramGb: 12, bandwidthGbs: 432 });
-    expect(reg.backends.find((b) => b.id === 'vllm')).toEqual({ id: 'vllm', batching: 'continuous', aliases: ['vllm-openai'] });
+    expect(reg.backends.find((b) => b.id === 'vllm')).toEqual({
+      id: 'vllm',
+      batching: 'continuous',
+      aliases: ['vllm-openai'],
+    });
     expect(reg.tags).toContainEqual({ tag: 'llama3.2:1b', model: 'llama3.2-1b', quant: 'Q8_0' });
   });
 
@@ -91,7 +98,12 @@ describe('parseRegistry', () => {
 
   it('parseRegistry(repeated id) names both lines', () => {
     const quants = `${base.quants.trimEnd()}\nfp16,float,16,1,,dup\n`;
-    expectRegistryError(() => parseRegistry({ ...base, quants }), 'quants.csv line 9', 'FP16'.toLowerCase(), 'line 2');
+    expectRegistryError(
+      () => parseRegistry({ ...base, quants }),
+      'quants.csv line 9',
+      'FP16'.toLowerCase(),
+      'line 2',
+    );
   });
 
   it('parseRegistry(batching not continuous|serial) is an error', () => {
@@ -113,8 +125,14 @@ describe('parseRegistry', () => {
   });
 
   it('parseRegistry(ragged row or empty id) is an error naming the line', () => {
-    expectRegistryError(() => parseRegistry({ ...base, backends: `${header(base.backends)}\nx,serial\n` }), 'line 2');
-    expectRegistryError(() => parseRegistry({ ...base, backends: `${header(base.backends)}\n,serial,,s\n` }), 'id is empty');
+    expectRegistryError(
+      () => parseRegistry({ ...base, backends: `${header(base.backends)}\nx,serial\n` }),
+      'line 2',
+    );
+    expectRegistryError(
+      () => parseRegistry({ ...base, backends: `${header(base.backends)}\n,serial,,s\n` }),
+      'id is empty',
+    );
   });
 
   it('parseRegistry without a tag table has no tags', () => {
@@ -157,7 +175,11 @@ describe('resolveModel', () => {
   });
 
   it('resolveModel(llama3.2:1b-instruct-q4_K_M) extracts the quant Q4_K_M', () => {
-    expect(r.resolveModel('llama3.2:1b-instruct-q4_K_M')).toEqual({ id: 'llama3.2-1b', known: true, quant: 'Q4_K_M' });
+    expect(r.resolveModel('llama3.2:1b-instruct-q4_K_M')).toEqual({
+      id: 'llama3.2-1b',
+      known: true,
+      quant: 'Q4_K_M',
+    });
   });
 
   it('resolveModel(an Ollama tag) returns the quant the tag ships', () => {
@@ -186,7 +208,10 @@ describe('resolveModel', () => {
   });
 
   it('resolveModel(unknown) keeps the cleaned name, unknown, with any quant it carried', () => {
-    expect(r.resolveModel('mistralai/Mixtral-8x7B-Instruct-v0.1')).toEqual({ id: 'mixtral-8x7b-v0.1', known: false });
+    expect(r.resolveModel('mistralai/Mixtral-8x7B-Instruct-v0.1')).toEqual({
+      id: 'mixtral-8x7b-v0.1',
+      known: false,
+    });
     expect(r.resolveModel('Foo-13B-Chat-Q8_0')).toEqual({ id: 'foo-13b', known: false, quant: 'Q8_0' });
   });
 });
@@ -259,7 +284,11 @@ describe('resolveQuant / resolveBackend / resolveGpu / resolveTag', () => {
   });
 
   it('resolveTag(tag) gives model and shipped quant; unknown tags are undefined', () => {
-    expect(r.resolveTag('qwen2.5:1.5b')).toEqual({ tag: 'qwen2.5:1.5b', model: 'qwen2.5-1.5b', quant: 'Q4_K_M' });
+    expect(r.resolveTag('qwen2.5:1.5b')).toEqual({
+      tag: 'qwen2.5:1.5b',
+      model: 'qwen2.5-1.5b',
+      quant: 'Q4_K_M',
+    });
     expect(r.resolveTag('qwen2.5:99b')).toBeUndefined();
   });
 });
@@ -306,9 +335,18 @@ describe('corpus names', () => {
   // registry; none is deliberately left unknown. Ollama tags must be in the tag table.
   const resolver = createResolver(parseRegistry(textsIn(REAL)));
   const corpus = join(ROOT, 'datasets', 'corpus');
-  const values = { model: new Set<string>(), quant: new Set<string>(), backend: new Set<string>(), gpu: new Set<string>(), model_tag: new Set<string>() };
+  const values = {
+    model: new Set<string>(),
+    quant: new Set<string>(),
+    backend: new Set<string>(),
+    gpu: new Set<string>(),
+    model_tag: new Set<string>(),
+  };
   for (const file of readdirSync(corpus).filter((f) => f.endsWith('.csv'))) {
-    const rows = parse(readFileSync(join(corpus, file)), { columns: true, bom: true }) as Record<string, string>[];
+    const rows = parse(readFileSync(join(corpus, file)), { columns: true, bom: true }) as Record<
+      string,
+      string
+    >[];
     for (const row of rows) {
       for (const key of Object.keys(values) as (keyof typeof values)[]) {
         const v = row[key]?.trim();
@@ -316,7 +354,10 @@ describe('corpus names', () => {
       }
     }
   }
-  const runs = JSON.parse(readFileSync(join(corpus, 'throughput_runs.json'), 'utf8')) as Record<string, unknown>[];
+  const runs = JSON.parse(readFileSync(join(corpus, 'throughput_runs.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >[];
   for (const run of runs) {
     for (const key of ['model', 'quant', 'backend'] as const) {
       if (typeof run[key] === 'string' && run[key] !== '') values[key].add(run[key] as string);
@@ -348,7 +389,11 @@ describe('corpus names', () => {
     expect(resolver.resolveModel('llama-1b').id).toBe('llama3.2-1b');
     expect(resolver.resolveModel('qwen-1.5b').id).toBe('qwen2.5-1.5b');
     expect(resolver.resolveModel('llama-3b').id).toBe('llama3.2-3b');
-    expect(resolver.resolveModel('llama3.1:8b-instruct-q5_K_M')).toEqual({ id: 'llama3.1-8b', known: true, quant: 'Q5_K_M' });
+    expect(resolver.resolveModel('llama3.1:8b-instruct-q5_K_M')).toEqual({
+      id: 'llama3.1-8b',
+      known: true,
+      quant: 'Q5_K_M',
+    });
     expect(resolver.resolveBackend('gpu-compile').id).toBe('transformers-gpu-compile');
     expect(resolver.resolveBackend('cpu').id).toBe('transformers-cpu');
     expect(resolver.resolveGpu('NVIDIA GeForce RTX 4080 Laptop GPU').id).toBe('rtx-4080-laptop');

@@ -1,14 +1,17 @@
 /**
  * `capfit generate --records N --seed S --out DIR [--bad-share F]`: writes a seeded synthetic corpus
  * (DIR/<category>.csv for the six categories), DIR/refit.config.yaml pointing at those files and at
- * this checkout's registry, and DIR/truth.json with the coefficients the rows were drawn from.
+ * this checkout's registry (targets, defaults and spot checks copied from the checkout's
+ * refit.config.yaml), and DIR/truth.json with the coefficients the rows were drawn from.
  * Files stream to disk, so memory stays flat whatever N is.
  */
 
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandOutput } from '../cli.ts';
+import { parseConfig } from '../config.ts';
 import { generateCorpus, generatedConfig, truthDocument } from '../generate/index.ts';
+import { fileExists, readText } from '../io/read.ts';
 import { writeLinesAtomic } from '../io/write-stream.ts';
 import type { Category } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
@@ -93,7 +96,10 @@ export async function writeGeneratedCorpus(
   }
   const registryDir = resolve(REPO_ROOT, 'datasets', 'registry');
   const registryPath = (name: string): string => pathForConfig(outDir, resolve(registryDir, `${name}.csv`));
+  const rootConfig = resolve(REPO_ROOT, 'refit.config.yaml');
+  const base = (await fileExists(rootConfig)) ? parseConfig(await readText(rootConfig), rootConfig) : undefined;
   const configText = generatedConfig({
+    ...(base ? { base } : {}),
     sources,
     registry: {
       models: registryPath('models'),

@@ -58,7 +58,7 @@ export const DiagnosticsSchema = z.strictObject({
 
 const aliases = z.array(z.string());
 
-/** `Registry` from records.ts, embedded so `predict` and `plan` need nothing else. */
+/** `Registry` from records.ts (plus the tag table), embedded so `predict` and `plan` need nothing else. */
 export const RegistrySchema = z.strictObject({
   models: z.array(
     z.strictObject({
@@ -97,6 +97,10 @@ export const RegistrySchema = z.strictObject({
   backends: z.array(
     z.strictObject({ id: z.string().min(1), batching: z.enum(['continuous', 'serial']), aliases }),
   ),
+  /** Ollama tags (`llama3.2:1b`) and the model and quant each ships (`TagSpec` in registry.ts). */
+  tags: z
+    .array(z.strictObject({ tag: z.string().min(1), model: z.string().min(1), quant: z.string().min(1) }))
+    .optional(),
 });
 
 const category = z.enum(CATEGORIES as [Category, ...Category[]]);

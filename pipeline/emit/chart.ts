@@ -60,7 +60,7 @@ const BASE = {
   width: WIDTH,
   height: HEIGHT,
   background: 'white',
-  config: { font: 'sans-serif', view: { stroke: '#ddd' } },
+  config: { font: 'sans-serif', view: { stroke: '#ddd' }, legend: { labelLimit: 280 } },
 } as const;
 
 /** Spec of a predicted-vs-actual scatter coloured by group, with the y = x line. */
@@ -104,11 +104,14 @@ export function predictedVsActualSpec(input: ScatterChartInput): TopLevelSpec {
   };
 }
 
-/** Spec of residuals (actual − predicted) against the prediction, with a zero line. */
+/**
+ * Spec of residuals against the prediction, with a zero line. The residual is predicted − actual,
+ * the sign convention of the validation errors and of bias (positive: over-prediction).
+ */
 export function residualsSpec(input: ScatterChartInput): TopLevelSpec {
   const points = finitePoints(input.points, ['actual', 'predicted']).map((p) => ({
     predicted: p.predicted,
-    residual: p.actual - p.predicted,
+    residual: p.predicted - p.actual,
     label: sanitiseLabel(p.label),
     group: sanitiseLabel(p.group),
   }));
@@ -116,7 +119,7 @@ export function residualsSpec(input: ScatterChartInput): TopLevelSpec {
   const y = {
     field: 'residual',
     type: 'quantitative',
-    title: axisTitle('actual − predicted', input.unit),
+    title: axisTitle('predicted − actual', input.unit),
   } as const;
   return {
     ...BASE,

@@ -48,7 +48,11 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
     figures.push({
       name: `${model}-predicted-vs-actual`,
       caption: `${model}: predicted vs actual on the held-out split (y = x line)`,
-      svg: await predictedVsActualSvg({ title: `${model}: predicted vs actual`, unit: UNITS[model] ?? '', points: pts }),
+      svg: await predictedVsActualSvg({
+        title: `${model}: predicted vs actual`,
+        unit: UNITS[model] ?? '',
+        points: pts,
+      }),
     });
     figures.push({
       name: `${model}-residuals`,
@@ -62,13 +66,27 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
     .filter((r) => r.nAgents === 1)
     .flatMap((r) => {
       const spec = input.specs.model(r.model);
-      return spec ? [{ paramsB: spec.paramsB, tokPerS: r.tokPerS, label: `${r.model} ${r.backend} ${r.quant}`, group: r.backend }] : [];
+      return spec
+        ? [
+            {
+              paramsB: spec.paramsB,
+              tokPerS: r.tokPerS,
+              label: `${r.model} ${r.backend} ${r.quant}`,
+              group: r.backend,
+            },
+          ]
+        : [];
     });
   if (sizePoints.length > 0) {
     figures.push({
       name: 'throughput-power-law',
       caption: `throughput vs model size (log-log) with the fitted power law ${tp.size_power_a.toPrecision(4)}·p^−${tp.size_power_b.toPrecision(3)}`,
-      svg: await powerLawSvg({ title: 'tok/s vs parameters', points: sizePoints, a: tp.size_power_a, b: tp.size_power_b }),
+      svg: await powerLawSvg({
+        title: 'tok/s vs parameters',
+        points: sizePoints,
+        a: tp.size_power_a,
+        b: tp.size_power_b,
+      }),
     });
   }
 
@@ -89,7 +107,12 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
       caption: 'per-agent efficiency η(N) per (backend, model): measured points and fitted curves',
       svg: await scalingSvg({
         title: 'η(N) per backend',
-        points: sc.map((r) => ({ backend: `${r.backend} ${r.model}`, n: r.nAgents, eta: r.eta, label: r.source })),
+        points: sc.map((r) => ({
+          backend: `${r.backend} ${r.model}`,
+          n: r.nAgents,
+          eta: r.eta,
+          label: r.source,
+        })),
         curves,
       }),
     });

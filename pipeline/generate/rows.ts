@@ -58,7 +58,10 @@ const FIT_CONTEXT = 2048;
 const CONTEXTS = [512, 1024, 2048, 4096, 8192, 16384, 32768] as const;
 /** Share of rows that are published means of n samples rather than single runs. */
 const MEAN_ROW_SHARE = 0.2;
-const SOURCE_TR = 'SYN';
+/** `source_tr` of every generated row (the root config's quality filter names the report). */
+export const SOURCE_TR = 'SYN';
+/** torch prints allocations in MiB under an `MB` label; so does the generator (vram_mb, kv MB). */
+const MIB = 1024 ** 2;
 
 function source(category: Category): string {
   return `capfit:generate#${category}`;
@@ -227,10 +230,10 @@ export function vramLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
         quantSpelling(rng, c.quant),
         c.gpu.spelling,
         String(ctx),
-        inMb ? fixed(gb * 1000, 0) : '',
+        inMb ? fixed((gb * 1e9) / MIB, 0) : '',
         inMb ? '' : fixed(gb, 3),
         inMb ? 'torch_cuda_peak_allocated' : 'torch_cuda_alloc_with_kv',
-        fixed(truthKvGb(c.model.id, ctx, 1, truth) * 1000, 1),
+        fixed(truthKvGb(c.model.id, ctx, 1, truth) * 1024, 1),
         '',
         'Yes',
         '',
@@ -289,9 +292,9 @@ export function qualityLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayou
         ollamaTag(c),
         pick(rng, c.backend.spellings),
         quantSpelling(rng, c.quant),
-        'phase1',
+        'phase2',
         '',
-        'Composite',
+        'Key Avg',
         fixed(score * scale, digits),
         percent ? 'percent' : 'fraction',
         fixed(Math.max(0, score - half) * scale, digits),
@@ -435,7 +438,7 @@ export function costLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
         scenario.name,
         c.gpu.pricingTier,
         String(c.gpu.costPerHour),
-        'decode',
+        'per_1m_tokens',
         truthUsdPer1M(c.gpu.id, tps, truth).toPrecision(6),
         fixed(tps, 2),
         '',

@@ -325,7 +325,11 @@ function shiftDecimal(value: number, k: number): number {
 
 export type NumberParse =
   | { readonly ok: true; readonly value: number }
-  | { readonly ok: false; readonly code: Extract<IssueCode, 'bad_number' | 'non_finite'>; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly code: Extract<IssueCode, 'bad_number' | 'non_finite'>;
+      readonly reason: string;
+    };
 
 const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE_WORD = /^[+-]?(?:nan|inf|infinity)$/i;
@@ -366,10 +370,14 @@ export function checkDomain(def: FieldDef, value: number): DomainViolation | und
   if (def.min !== undefined) {
     if (value < 0 && def.min >= 0) return { code: 'negative', reason: 'must not be negative' };
     if (value < def.min || (def.minExclusive && value === def.min)) {
-      return { code: 'out_of_range', reason: def.minExclusive ? `must be > ${def.min}` : `must be ≥ ${def.min}` };
+      return {
+        code: 'out_of_range',
+        reason: def.minExclusive ? `must be > ${def.min}` : `must be ≥ ${def.min}`,
+      };
     }
   }
-  if (def.max !== undefined && value > def.max) return { code: 'out_of_range', reason: `must be ≤ ${def.max}` };
+  if (def.max !== undefined && value > def.max)
+    return { code: 'out_of_range', reason: `must be ≤ ${def.max}` };
   return undefined;
 }
 

@@ -96,7 +96,13 @@ export async function ingestSources(config: RefitConfig, baseDir: string): Promi
       rows.push(...result.rows);
       issues.push(...[...table.issues, ...result.issues].sort((a, b) => a.line - b.line));
       const rejected = table.read - result.rows.length;
-      counts.push({ source: label, category: src.category, read: table.read, accepted: result.rows.length, rejected });
+      counts.push({
+        source: label,
+        category: src.category,
+        read: table.read,
+        accepted: result.rows.length,
+        rejected,
+      });
     }
   }
   return { rows, issues, counts, files };
@@ -137,7 +143,10 @@ function compileSource(config: SourceConfig, index: number): CompiledSource {
   const format = config.format;
   if (config.records !== undefined) {
     if (format !== undefined && format !== 'json') {
-      throw new PipelineError('config', `${where}: 'records' applies to JSON documents, not format ${format}`);
+      throw new PipelineError(
+        'config',
+        `${where}: 'records' applies to JSON documents, not format ${format}`,
+      );
     }
     parseRecordsPath(config.records);
   }
@@ -146,7 +155,9 @@ function compileSource(config: SourceConfig, index: number): CompiledSource {
     const constant = config.set[def.name];
     const spec = config.fields[def.name];
     const refs =
-      spec === undefined ? [{ column: def.name, explicit: false }] : compileSpec(spec, def, `${where}: fields.${def.name}`);
+      spec === undefined
+        ? [{ column: def.name, explicit: false }]
+        : compileSpec(spec, def, `${where}: fields.${def.name}`);
     for (const ref of refs) {
       if (!ref.explicit) continue;
       columns.push({ column: ref.column, usedBy: `fields.${def.name}` });
@@ -172,7 +183,8 @@ function compileSpec(spec: FieldSpec, def: FieldDef, where: string): CompiledRef
   return list.map((entry) => {
     if (typeof entry === 'string') return { column: entry, explicit: true };
     if (entry.unit !== undefined || entry.unit_column !== undefined) {
-      if (!def.unit) throw new PipelineError('config', `${where}: field ${def.name} has no unit to convert to`);
+      if (!def.unit)
+        throw new PipelineError('config', `${where}: field ${def.name} has no unit to convert to`);
       if (entry.unit !== undefined && !unitsCompatible(entry.unit, def.unit)) {
         throw new PipelineError(
           'config',
@@ -253,7 +265,13 @@ function mapTable(
   for (const raw of table.rows) {
     const result = mapRow(src, raw);
     if ('code' in result) {
-      issues.push({ source: label, line: raw.line, code: result.code, severity: 'reject', message: result.message });
+      issues.push({
+        source: label,
+        line: raw.line,
+        code: result.code,
+        severity: 'reject',
+        message: result.message,
+      });
     } else {
       rows.push({ category: src.category, source: label, line: raw.line, fields: result.fields });
     }
@@ -291,7 +309,10 @@ function readField(cf: CompiledField, raw: RawRow): FieldValue | Rejection {
   if (picked === null) {
     if (!def.required) return null;
     const cols = cf.refs.map((r) => r.column).join(' | ');
-    return { code: 'missing_field', message: `required field ${def.name} (column ${cols}) is empty or absent` };
+    return {
+      code: 'missing_field',
+      message: `required field ${def.name} (column ${cols}) is empty or absent`,
+    };
   }
   const where = `${def.name} (${picked.from})`;
   if ('problem' in picked) return { code: 'unknown_unit', message: `${where}: ${picked.problem}` };
@@ -300,10 +321,14 @@ function readField(cf: CompiledField, raw: RawRow): FieldValue | Rejection {
   if (!parsed.ok) return { code: parsed.code, message: `${where}: '${picked.text}' ${parsed.reason}` };
   let value = parsed.value;
   if (picked.unit !== undefined) {
-    if (!def.unit) return { code: 'unknown_unit', message: `${where}: ${def.name} takes no unit, got ${picked.unit}` };
+    if (!def.unit)
+      return { code: 'unknown_unit', message: `${where}: ${def.name} takes no unit, got ${picked.unit}` };
     const converted = convertUnit(value, picked.unit, def.unit);
     if (converted === undefined) {
-      return { code: 'unknown_unit', message: `${where}: unit ${picked.unit} cannot be converted to ${def.unit}` };
+      return {
+        code: 'unknown_unit',
+        message: `${where}: unit ${picked.unit} cannot be converted to ${def.unit}`,
+      };
     }
     value = converted;
   }
@@ -334,11 +359,13 @@ function pick(cf: CompiledField, raw: RawRow): Picked | null {
       return { problem: `unit column ${ref.unitColumn} is empty`, from };
     }
     const unit = parseUnit(unitText);
-    if (unit === undefined) return { problem: `unknown unit '${unitText}' in column ${ref.unitColumn}`, from };
+    if (unit === undefined)
+      return { problem: `unknown unit '${unitText}' in column ${ref.unitColumn}`, from };
     return { text, unit, from };
   }
   for (const ref of cf.refs) {
-    if (ref.default !== undefined) return { text: ref.default, unit: ref.unit, from: `default of ${ref.column}` };
+    if (ref.default !== undefined)
+      return { text: ref.default, unit: ref.unit, from: `default of ${ref.column}` };
   }
   return null;
 }

@@ -13,7 +13,9 @@ import { PipelineError } from '../util/errors.ts';
 import { fileFailure, type RawRow, type RawTable } from './csv.ts';
 
 /** A parsed `records` template: literal keys and `{capture}` segments. */
-export type PathSegment = { readonly kind: 'key'; readonly key: string } | { readonly kind: 'capture'; readonly name: string };
+export type PathSegment =
+  | { readonly kind: 'key'; readonly key: string }
+  | { readonly kind: 'capture'; readonly name: string };
 
 /**
  * `parseRecordsPath(template)` splits a template on `.` into literal and `{name}` segments.
@@ -26,7 +28,10 @@ export function parseRecordsPath(template: string): PathSegment[] {
     const capture = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(part);
     if (capture) return { kind: 'capture', name: capture[1]! };
     if (/[{}]/.test(part)) {
-      throw new PipelineError('config', `records path '${template}': malformed capture '${part}' (use {name})`);
+      throw new PipelineError(
+        'config',
+        `records path '${template}': malformed capture '${part}' (use {name})`,
+      );
     }
     return { kind: 'key', key: part };
   });
@@ -108,19 +113,28 @@ export function readJson(text: string, source: string, records?: string): RawTab
         finish(value, path);
       } else {
         issues.push(
-          warnPath(source, lines, path, `records path ends at ${typeName(value)}, expected an array of objects`),
+          warnPath(
+            source,
+            lines,
+            path,
+            `records path ends at ${typeName(value)}, expected an array of objects`,
+          ),
         );
       }
       return;
     }
     const seg = segments[depth]!;
     if (!isPlainObject(value)) {
-      issues.push(warnPath(source, lines, path, `records path expects an object here, found ${typeName(value)}`));
+      issues.push(
+        warnPath(source, lines, path, `records path expects an object here, found ${typeName(value)}`),
+      );
       return;
     }
     if (seg.kind === 'key') {
       if (!Object.hasOwn(value, seg.key)) {
-        issues.push(warnPath(source, lines, path, `records path: no key '${seg.key}' under ${describePath(path)}`));
+        issues.push(
+          warnPath(source, lines, path, `records path: no key '${seg.key}' under ${describePath(path)}`),
+        );
         return;
       }
       walk(value[seg.key], depth + 1, [...path, seg.key], here, captured);
@@ -219,10 +233,21 @@ function scalarText(v: unknown): string {
 }
 
 function notAnObject(source: string, line: number, what: string): Issue {
-  return { source, line, code: 'missing_field', severity: 'reject', message: `${what}, not an object with fields` };
+  return {
+    source,
+    line,
+    code: 'missing_field',
+    severity: 'reject',
+    message: `${what}, not an object with fields`,
+  };
 }
 
-function warnPath(source: string, lines: ReadonlyMap<string, number>, path: readonly PathKey[], message: string): Issue {
+function warnPath(
+  source: string,
+  lines: ReadonlyMap<string, number>,
+  path: readonly PathKey[],
+  message: string,
+): Issue {
   return { source, line: lines.get(pathId(path)) ?? 0, code: 'missing_field', severity: 'warn', message };
 }
 

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseConfig, type RefitConfig } from '../config.ts';
 import { fileExists, labelFor, readText, sha256File } from '../io/read.ts';
 import { normalise } from '../normalise/index.ts';
-import type { Issue, RecordSet, SourceCount } from '../records.ts';
+import { CATEGORIES, type Issue, type RecordSet, type SourceCount } from '../records.ts';
 import { createResolver, type LoadedRegistry, parseRegistry, type Resolver } from '../registry.ts';
 import { PipelineError } from '../util/errors.ts';
 import { applyRejections, ingestSources } from './index.ts';
@@ -29,6 +29,15 @@ export interface LoadedCorpus {
   readonly inputFiles: readonly { readonly path: string; readonly sha256: string }[];
 }
 
+/** Options of `loadCorpus`. */
+export interface LoadOptions {
+  /**
+   * Progress hook (the function prints nothing itself): called once after ingest with the rows
+   * read and once after normalise with the records made.
+   */
+  readonly onStage?: (stage: 'ingest' | 'normalise', rows: number) => void;
+}
+
 /**
  * Where the Ollama tag table lives: `tags.csv` beside the models file (the config has no key for
  * it). A missing tag table means no tag-based quants.
@@ -38,12 +47,12 @@ export function tagsPathFor(modelsPath: string): string {
 }
 
 /**
- * `loadCorpus(configPath)` reads the config at `configPath`, then the registry and the sources it
+ * `loadCorpus(configPath, options)` reads the config at `configPath`, then the registry and the sources it
  * names (relative to the config's folder), and returns typed records, issues, counts and input
  * hashes. Bad config, registry or paths throw `PipelineError` (exit 2); bad rows become issues.
  * @example const { records, counts } = await loadCorpus('refit.config.yaml')
  */
-export async function loadCorpus(configPath: string): Promise<LoadedCorpus> {
+export async function loadCorpus(configPath: string, options: LoadOptions = {}): Promise<LoadedCorpus> {
   const configFile = resolve(configPath);
   const baseDir = dirname(configFile);
   if (!(await fileExists(configFile))) {
@@ -69,7 +78,15 @@ export async function loadCorpus(configPath: string): Promise<LoadedCorpus> {
   const resolver = createResolver(registry);
 
   const ingest = await ingestSources(config, baseDir);
+  options.onStage?.(
+    'ingest',
+    ingest.counts.reduce((n, c) => n + c.read, 0),
+  );
   const normalised = normalise(ingest.rows, resolver);
+  options.onStage?.(
+    'normalise',
+    CATEGORIES.reduce((n, c) => n + normalised.records[c].length, 0),
+  );
   const counts = applyRejections(ingest.counts, normalised.issues);
 
   const paths = new Set<string>([
@@ -79,7 +96,8 @@ export async function loadCorpus(configPath: string): Promise<LoadedCorpus> {
     ...ingest.files.map((f) => f.path),
   ]);
   const inputFiles: { path: string; sha256: string }[] = [];
-  for (const path of paths) inputFiles.push({ path: labelFor(path, baseDir), sha256: await sha256File(path) });
+  for (const path of paths)
+    inputFiles.push({ path: labelFor(path, baseDir), sha256: await sha256File(path) });
   inputFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   return {

@@ -76,7 +76,13 @@ export function normalise(
     const rowIssues: Issue[] = [];
     const draft = toDraft(row, resolver, rowIssues);
     if ('code' in draft) {
-      issues.push({ source: row.source, line: row.line, severity: 'reject', code: draft.code, message: draft.message });
+      issues.push({
+        source: row.source,
+        line: row.line,
+        severity: 'reject',
+        code: draft.code,
+        message: draft.message,
+      });
       continue;
     }
     issues.push(...rowIssues);
@@ -106,7 +112,8 @@ interface Rejection {
   readonly message: string;
 }
 
-const str = (v: FieldValue | undefined): string => (typeof v === 'string' ? v.trim() : v == null ? '' : String(v));
+const str = (v: FieldValue | undefined): string =>
+  typeof v === 'string' ? v.trim() : v == null ? '' : String(v);
 const num = (v: FieldValue | undefined): number | null => (typeof v === 'number' ? v : null);
 
 function suggestion(resolver: Resolver, kind: NameKind, raw: string): string {
@@ -116,7 +123,8 @@ function suggestion(resolver: Resolver, kind: NameKind, raw: string): string {
 
 function badName(kind: string, raw: string): Rejection | undefined {
   if (hasControlChars(raw)) return { code: 'bad_name', message: `${kind} name contains control characters` };
-  if (!/[\p{L}\p{N}]/u.test(raw)) return { code: 'bad_name', message: `${kind} name '${raw}' has no letters or digits` };
+  if (!/[\p{L}\p{N}]/u.test(raw))
+    return { code: 'bad_name', message: `${kind} name '${raw}' has no letters or digits` };
   return undefined;
 }
 
@@ -130,9 +138,13 @@ function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft
   const modelBad = badName('model', rawModel);
   if (modelBad) return modelBad;
   const model = resolver.resolveModel(rawModel);
-  if (model.id === '') return { code: 'bad_name', message: `model name '${rawModel}' is empty after cleaning` };
+  if (model.id === '')
+    return { code: 'bad_name', message: `model name '${rawModel}' is empty after cleaning` };
   if (!model.known) {
-    warn('unknown_model', `model '${rawModel}' is not in the registry${suggestion(resolver, 'model', rawModel)}`);
+    warn(
+      'unknown_model',
+      `model '${rawModel}' is not in the registry${suggestion(resolver, 'model', rawModel)}`,
+    );
   }
 
   // Quant: column, else name, else tag, else unknown.
@@ -143,12 +155,17 @@ function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft
     if (badQuant) return badQuant;
     const q = resolver.resolveQuant(rawQuant);
     quant = q.id;
-    if (!q.known) warn('unknown_quant', `quant '${rawQuant}' is not in the registry${suggestion(resolver, 'quant', rawQuant)}`);
+    if (!q.known)
+      warn(
+        'unknown_quant',
+        `quant '${rawQuant}' is not in the registry${suggestion(resolver, 'quant', rawQuant)}`,
+      );
   } else if (model.quant !== undefined) {
     quant = model.quant;
   } else {
     const tag = str(f.model_tag);
-    const fromTag = tag === '' ? undefined : (resolver.resolveTag(tag)?.quant ?? resolver.resolveModel(tag).quant);
+    const fromTag =
+      tag === '' ? undefined : (resolver.resolveTag(tag)?.quant ?? resolver.resolveModel(tag).quant);
     if (fromTag !== undefined) quant = fromTag;
     else {
       quant = UNKNOWN_QUANT;
@@ -165,7 +182,10 @@ function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft
   if (backendBad) return backendBad;
   const backend = resolver.resolveBackend(rawBackend);
   if (!backend.known) {
-    warn('unknown_backend', `backend '${rawBackend}' is not in the registry${suggestion(resolver, 'backend', rawBackend)}`);
+    warn(
+      'unknown_backend',
+      `backend '${rawBackend}' is not in the registry${suggestion(resolver, 'backend', rawBackend)}`,
+    );
   }
 
   // GPU.
@@ -176,7 +196,8 @@ function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft
     const gpuBad = badName('gpu', rawGpu);
     if (gpuBad) return gpuBad;
     gpu = resolver.resolveGpu(rawGpu);
-    if (!gpu.known) warn('unknown_gpu', `gpu '${rawGpu}' is not in the registry${suggestion(resolver, 'gpu', rawGpu)}`);
+    if (!gpu.known)
+      warn('unknown_gpu', `gpu '${rawGpu}' is not in the registry${suggestion(resolver, 'gpu', rawGpu)}`);
   }
 
   const explicit = str(f.id);
@@ -294,7 +315,9 @@ function assignIds(drafts: readonly Draft[], idLength: number, issues: Issue[]):
       });
   }
   for (const members of explicit.values()) {
-    const sorted = [...members].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : byProvenance(a.d, b.d)));
+    const sorted = [...members].sort((a, b) =>
+      a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : byProvenance(a.d, b.d),
+    );
     const [keep, ...rest] = sorted;
     out.push(finish(keep!.d, keep!.d.explicitId!));
     for (const r of rest) {
@@ -309,4 +332,3 @@ function assignIds(drafts: readonly Draft[], idLength: number, issues: Issue[]):
   }
   return out;
 }
-

@@ -63,7 +63,10 @@ function resolveSplitOptions(options: SplitOptions): Required<SplitOptions> {
     throw new PipelineError('config', `split test_fraction must be in (0, 1), got ${testFraction}`);
   }
   if (stratify.length === 0 || stratify.some((k) => !STRATIFY_KEYS.includes(k))) {
-    throw new PipelineError('config', `split stratify must be a non-empty subset of ${STRATIFY_KEYS.join(', ')}`);
+    throw new PipelineError(
+      'config',
+      `split stratify must be a non-empty subset of ${STRATIFY_KEYS.join(', ')}`,
+    );
   }
   if (typeof options.seed !== 'string' || options.seed === '') {
     throw new PipelineError('config', 'split seed must be a non-empty string');
@@ -156,7 +159,9 @@ export function splitAll(set: RecordSet, options: SplitOptions): SplitSet {
 export interface SplitsJson {
   readonly seed: string;
   readonly unit: SplitUnit;
-  readonly categories: Readonly<Record<Category, { readonly train: readonly string[]; readonly test: readonly string[] }>>;
+  readonly categories: Readonly<
+    Record<Category, { readonly train: readonly string[]; readonly test: readonly string[] }>
+  >;
 }
 
 /**

@@ -67,9 +67,9 @@ describe('predictedVsActualSpec', () => {
 });
 
 describe('residualsSpec', () => {
-  it('residualsSpec(input) plots actual − predicted against the prediction', () => {
+  it('residualsSpec(input) plots predicted − actual against the prediction', () => {
     const [, points] = layers(residualsSpec(scatter));
-    expect(points!.data.values[0]).toMatchObject({ predicted: 7.9, residual: expect.closeTo(-0.4, 10) });
+    expect(points!.data.values[0]).toMatchObject({ predicted: 7.9, residual: expect.closeTo(0.4, 10) });
   });
 });
 

@@ -6,7 +6,9 @@
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Diagnostics } from '../../pipeline/fit/types.ts';
+import { parseConfig } from '../../pipeline/config.ts';
+import { coefficientsOf, fitAll } from '../../pipeline/fit/index.ts';
+import type { Diagnostics, SpecLookup } from '../../pipeline/fit/types.ts';
 import type { Registry } from '../../pipeline/records.ts';
 
 const numbers = z.record(z.string(), z.number());
@@ -117,5 +119,43 @@ export function sampleArtifact(): Record<string, unknown> {
       config_sha256: HASH_B,
     },
     registry: SAMPLE_REGISTRY,
+  };
+}
+
+/**
+ * An artifact built from the real model modules fitted on no data (their documented fallbacks),
+ * so the published schema is exercised on the coefficient shapes the fits actually produce.
+ */
+export function fallbackArtifact(): Record<string, unknown> {
+  const config = parseConfig(
+    [
+      'sources: [{ path: a.csv, category: vram }]',
+      'targets: { record: {}, config: {} }',
+      'defaults: { reference_gpu: rtx-4080-laptop, hw_cost_per_hour: 0.035 }',
+    ].join('\n'),
+  );
+  const find =
+    <T extends { id: string }>(list: readonly T[]) =>
+    (id: string) =>
+      list.find((x) => x.id === id);
+  const specs: SpecLookup = {
+    model: find(SAMPLE_REGISTRY.models),
+    quant: find(SAMPLE_REGISTRY.quants),
+    gpu: find(SAMPLE_REGISTRY.gpus),
+    backend: find(SAMPLE_REGISTRY.backends),
+  };
+  const empty = { throughput: [], vram: [], quality: [], latency: [], cost: [], scaling: [] };
+  const fitted = fitAll(empty, { config, specs, quantIds: SAMPLE_REGISTRY.quants.map((q) => q.id) });
+  return {
+    ...sampleArtifact(),
+    ...coefficientsOf(fitted),
+    diagnostics: {
+      vram: fitted.vram.diagnostics,
+      throughput: fitted.throughput.diagnostics,
+      scaling: fitted.scaling.diagnostics,
+      quality: fitted.quality.diagnostics,
+      cost: fitted.cost.diagnostics,
+      latency: fitted.latency.diagnostics,
+    },
   };
 }

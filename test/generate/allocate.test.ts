@@ -41,14 +41,20 @@ describe('allocateRecords', () => {
 });
 
 describe('allocateRecords (properties)', () => {
-  test.prop([fc.integer({ min: 1, max: 50_000_000 })])('allocateRecords(n) sums to n with no negative count', (n) => {
-    const counts = allocateRecords(n);
-    expect(total(counts)).toBe(n);
-    for (const c of CATEGORIES) expect(counts[c]).toBeGreaterThanOrEqual(0);
-  });
+  test.prop([fc.integer({ min: 1, max: 50_000_000 })])(
+    'allocateRecords(n) sums to n with no negative count',
+    (n) => {
+      const counts = allocateRecords(n);
+      expect(total(counts)).toBe(n);
+      for (const c of CATEGORIES) expect(counts[c]).toBeGreaterThanOrEqual(0);
+    },
+  );
 
-  test.prop([fc.integer({ min: 214, max: 50_000_000 })])('allocateRecords(n ≥ 214) meets every floor', (n) => {
-    const counts = allocateRecords(n);
-    for (const c of CATEGORIES) expect(counts[c]).toBeGreaterThanOrEqual(MIN_ROWS_PER_CATEGORY[c]);
-  });
+  test.prop([fc.integer({ min: 214, max: 50_000_000 })])(
+    'allocateRecords(n ≥ 214) meets every floor',
+    (n) => {
+      const counts = allocateRecords(n);
+      for (const c of CATEGORIES) expect(counts[c]).toBeGreaterThanOrEqual(MIN_ROWS_PER_CATEGORY[c]);
+    },
+  );
 });

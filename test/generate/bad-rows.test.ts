@@ -64,7 +64,12 @@ describe('corruptRow', () => {
     const rng = createRng('every-column');
     const h = ['model', 'mean_ms', 'median_ms', 'p50_ms'];
     for (let i = 0; i < 200; i++) {
-      const { kind, fields } = corruptRow(['m', '1.5', '1.5', '1.5'], h, ['mean_ms', 'median_ms', 'p50_ms'], rng);
+      const { kind, fields } = corruptRow(
+        ['m', '1.5', '1.5', '1.5'],
+        h,
+        ['mean_ms', 'median_ms', 'p50_ms'],
+        rng,
+      );
       if (kind === 'negative') expect(fields.slice(1)).toEqual(['-1.5', '-1.5', '-1.5']);
       if (kind === 'bad_number' || kind === 'non_finite') {
         for (const v of fields.slice(1)) expect(parseNumber(v).ok).toBe(false);

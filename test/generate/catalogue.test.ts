@@ -11,7 +11,8 @@ import {
 import { GENERATOR_TRUTH } from '../../pipeline/generate/truth.ts';
 import { createResolver, parseRegistry } from '../../pipeline/registry.ts';
 
-const read = (name: string): string => readFileSync(new URL(`../../datasets/registry/${name}.csv`, import.meta.url), 'utf8');
+const read = (name: string): string =>
+  readFileSync(new URL(`../../datasets/registry/${name}.csv`, import.meta.url), 'utf8');
 const resolver = createResolver(
   parseRegistry({
     models: read('models'),
@@ -37,8 +38,10 @@ describe('generator catalogue vs the registry', () => {
   });
 
   it('every quant, backend and GPU spelling resolves to its canonical id', () => {
-    for (const q of CATALOGUE_QUANTS) for (const s of q.spellings) expect(resolver.resolveQuant(s).id, s).toBe(q.id);
-    for (const b of CATALOGUE_BACKENDS) for (const s of b.spellings) expect(resolver.resolveBackend(s).id, s).toBe(b.id);
+    for (const q of CATALOGUE_QUANTS)
+      for (const s of q.spellings) expect(resolver.resolveQuant(s).id, s).toBe(q.id);
+    for (const b of CATALOGUE_BACKENDS)
+      for (const s of b.spellings) expect(resolver.resolveBackend(s).id, s).toBe(b.id);
     for (const g of CATALOGUE_GPUS) expect(resolver.resolveGpu(g.spelling).id, g.spelling).toBe(g.id);
   });
 

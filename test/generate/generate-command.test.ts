@@ -8,12 +8,28 @@ import { generateCorpus, REJECTED_KINDS } from '../../pipeline/generate/index.ts
 import { ingestSources } from '../../pipeline/ingest/index.ts';
 import { createResolver, parseRegistry } from '../../pipeline/registry.ts';
 
+const readRegistry = (name: string): string =>
+  readFileSync(new URL(`../../datasets/registry/${name}.csv`, import.meta.url), 'utf8');
+const resolver = createResolver(
+  parseRegistry({
+    models: readRegistry('models'),
+    quants: readRegistry('quants'),
+    gpus: readRegistry('gpus'),
+    backends: readRegistry('backends'),
+    tags: readRegistry('tags'),
+  }),
+);
+
 const scratch = mkdtempSync(join(tmpdir(), 'capfit-generate-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('parseGenerateArgs', () => {
   it('parseGenerateArgs(values) reads records with _ separators and an optional bad share', () => {
-    expect(parseGenerateArgs({ records: '20_000', seed: '7', out: 'x' })).toEqual({ records: 20000, seed: '7', out: 'x' });
+    expect(parseGenerateArgs({ records: '20_000', seed: '7', out: 'x' })).toEqual({
+      records: 20000,
+      seed: '7',
+      out: 'x',
+    });
     expect(parseGenerateArgs({ records: '5', seed: 's', out: 'x', 'bad-share': '0.25' })).toMatchObject({
       badShare: 0.25,
     });
@@ -25,7 +41,9 @@ describe('parseGenerateArgs', () => {
     expect(() => parseGenerateArgs({ records: '0', seed: '1', out: 'x' })).toThrow(/--records/);
     expect(() => parseGenerateArgs({ records: '10', out: 'x' })).toThrow(/--seed/);
     expect(() => parseGenerateArgs({ records: '10', seed: '1' })).toThrow(/--out/);
-    expect(() => parseGenerateArgs({ records: '10', seed: '1', out: 'x', 'bad-share': '2' })).toThrow(/--bad-share/);
+    expect(() => parseGenerateArgs({ records: '10', seed: '1', out: 'x', 'bad-share': '2' })).toThrow(
+      /--bad-share/,
+    );
     expect(() => parseGenerateArgs({ records: '10', seed: '1', out: 'x', 'bad-share': 'lots' })).toThrow(
       /--bad-share/,
     );
@@ -53,7 +71,9 @@ describe('runGenerate', () => {
     for (const file of corpus.files) {
       expect(readFileSync(join(out, file.name), 'utf8')).toBe(`${[...file.lines()].join('\n')}\n`);
     }
-    const truth = JSON.parse(readFileSync(join(out, 'truth.json'), 'utf8')) as { generator: { seed: string } };
+    const truth = JSON.parse(readFileSync(join(out, 'truth.json'), 'utf8')) as {
+      generator: { seed: string };
+    };
     expect(truth.generator.seed).toBe('cli');
   });
 });
@@ -80,18 +100,20 @@ describe('writeGeneratedCorpus + ingest', async () => {
         .map((i) => `${i.line} ${i.code}`);
       expect(actual, file.name).toEqual(expected);
       const count = result.counts.find((c) => c.source === file.name)!;
-      expect(count).toMatchObject({ read: file.rows, rejected: expected.length, accepted: file.rows - expected.length });
+      expect(count).toMatchObject({
+        read: file.rows,
+        rejected: expected.length,
+        accepted: file.rows - expected.length,
+      });
     }
   });
 
   it('ingest keeps unknown-model rows, and the registry does not know their model', () => {
-    const read = (name: string): string => readFileSync(new URL(`../../datasets/registry/${name}.csv`, import.meta.url), 'utf8');
-    const resolver = createResolver(
-      parseRegistry({ models: read('models'), quants: read('quants'), gpus: read('gpus'), backends: read('backends'), tags: read('tags') }),
-    );
     let unknown = 0;
     for (const file of corpus.files) {
-      const lines = new Set([...file.rowsWithKinds()].filter((r) => r.bad === 'unknown_model').map((r) => r.line));
+      const lines = new Set(
+        [...file.rowsWithKinds()].filter((r) => r.bad === 'unknown_model').map((r) => r.line),
+      );
       for (const row of result.rows.filter((r) => r.source === file.name && lines.has(r.line))) {
         expect(resolver.resolveModel(String(row.fields.model)).known).toBe(false);
         unknown++;
@@ -102,12 +124,10 @@ describe('writeGeneratedCorpus + ingest', async () => {
   });
 
   it('every accepted good row names a model, quant, backend and GPU the registry knows', () => {
-    const read = (name: string): string => readFileSync(new URL(`../../datasets/registry/${name}.csv`, import.meta.url), 'utf8');
-    const resolver = createResolver(
-      parseRegistry({ models: read('models'), quants: read('quants'), gpus: read('gpus'), backends: read('backends'), tags: read('tags') }),
-    );
     const unknownLines = new Set(
-      corpus.files.flatMap((f) => [...f.rowsWithKinds()].filter((r) => r.bad === 'unknown_model').map((r) => `${f.name}:${r.line}`)),
+      corpus.files.flatMap((f) =>
+        [...f.rowsWithKinds()].filter((r) => r.bad === 'unknown_model').map((r) => `${f.name}:${r.line}`),
+      ),
     );
     for (const row of result.rows) {
       if (unknownLines.has(`${row.source}:${row.line}`)) continue;

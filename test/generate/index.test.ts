@@ -43,7 +43,8 @@ describe('generateCorpus', () => {
   it('generateCorpus({ seed }) gives different bytes for a different seed', () => {
     const other = generateCorpus({ records: 20_000, seed: '43', badShare: 0.05 });
     expect(corpusHash(other)).not.toBe(corpusHash(corpus));
-    for (const [i, file] of other.files.entries()) expect(fileText(file)).not.toBe(fileText(corpus.files[i]!));
+    for (const [i, file] of other.files.entries())
+      expect(fileText(file)).not.toBe(fileText(corpus.files[i]!));
   });
 
   it('generateCorpus({ records }) writes exactly the requested data rows, split as allocateRecords says', () => {
@@ -94,7 +95,8 @@ describe('generateCorpus', () => {
             const p = parseNumber(v);
             return p.ok && p.value > 0;
           });
-        if (row.bad === null || row.bad === 'unknown_model') expect(valid, `${file.name}:${row.line}`).toBe(true);
+        if (row.bad === null || row.bad === 'unknown_model')
+          expect(valid, `${file.name}:${row.line}`).toBe(true);
         else expect(valid, `${file.name}:${row.line} (${row.bad})`).toBe(false);
       }
     }
@@ -102,7 +104,8 @@ describe('generateCorpus', () => {
 
   it('generateCorpus(...) uses every damage kind across a large enough corpus', () => {
     const kinds = new Set(corpus.files.flatMap((f) => [...f.rowsWithKinds()].map((r) => r.bad)));
-    for (const kind of [...REJECTED_KINDS, 'unknown_model']) expect(kinds.has(kind as never), kind).toBe(true);
+    for (const kind of [...REJECTED_KINDS, 'unknown_model'])
+      expect(kinds.has(kind as never), kind).toBe(true);
   });
 
   it('generateCorpus({ badShare: 0 }) has no damaged row and the same good rows as any other share', () => {

@@ -28,7 +28,9 @@ describe('generator draws', () => {
 
   it('logNormalFactor(rng, σ) has median 1 and log-sd σ', () => {
     const rng = createRng('lognormal');
-    const logs = Array.from({ length: 20_000 }, () => Math.log(logNormalFactor(rng, 0.05))).sort((a, b) => a - b);
+    const logs = Array.from({ length: 20_000 }, () => Math.log(logNormalFactor(rng, 0.05))).sort(
+      (a, b) => a - b,
+    );
     expect(Math.abs(logs[10_000]!)).toBeLessThan(0.002);
     const sd = Math.sqrt(logs.reduce((s, x) => s + x * x, 0) / logs.length);
     expect(sd).toBeCloseTo(0.05, 2);

@@ -31,7 +31,10 @@ describe('truth formulas', () => {
 
   it('truthTokPerS(...) is efficiency × quant multiplier × the FP16 bandwidth roofline', () => {
     // RTX 4080 Laptop: 432 GB/s; llama3.2-1b FP16 reads 2.48 GB per token.
-    expect(truthTokPerS('llama3.2-1b', 'ollama', 'FP16', 'rtx-4080-laptop')).toBeCloseTo((0.62 * 432) / 2.48, 9);
+    expect(truthTokPerS('llama3.2-1b', 'ollama', 'FP16', 'rtx-4080-laptop')).toBeCloseTo(
+      (0.62 * 432) / 2.48,
+      9,
+    );
     expect(truthTokPerS('llama3.2-1b', 'ollama', 'Q4_K_M', 'rtx-4080-laptop')).toBeCloseTo(
       (1.9 * 0.62 * 432) / 2.48,
       9,

@@ -77,7 +77,13 @@ describe('readCsv', () => {
     expect(t.rows).toEqual([]);
     expect(t.read).toBe(0);
     expect(t.issues).toEqual([
-      { source: 'empty.csv', line: 0, code: 'unparseable_file', severity: 'reject', message: 'empty file: no header row' },
+      {
+        source: 'empty.csv',
+        line: 0,
+        code: 'unparseable_file',
+        severity: 'reject',
+        message: 'empty file: no header row',
+      },
     ]);
   });
 

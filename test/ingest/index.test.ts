@@ -66,7 +66,9 @@ describe('ingestSources', () => {
 
   it('ingestSources names the column and value of a row a where filter excludes', async () => {
     const { issues } = await ingestSources(miniConfig(), FIXTURES);
-    expect(issueAt(issues, 'mini/throughput.csv', 7)[0]!.message).toBe("metric='effective_tps' not in [decode_tok_s]");
+    expect(issueAt(issues, 'mini/throughput.csv', 7)[0]!.message).toBe(
+      "metric='effective_tps' not in [decode_tok_s]",
+    );
     expect(issueAt(issues, 'mini/vram.csv', 4)[0]!.message).toBe("status='spillover' not in [ok]");
   });
 
@@ -117,7 +119,9 @@ describe('ingestSources', () => {
       ['vllm', 'llama3.2-1b', 1, 0.989],
       ['vllm', 'llama3.2-1b', 8, 0.464],
     ]);
-    expect(issues.filter((i) => i.source === 'mini/scaling.json').map((i) => i.code)).toEqual(['out_of_range']);
+    expect(issues.filter((i) => i.source === 'mini/scaling.json').map((i) => i.code)).toEqual([
+      'out_of_range',
+    ]);
   });
 
   it('ingestSources turns a truncated JSON file into one issue and goes on with the other sources', async () => {
@@ -209,7 +213,9 @@ describe('ingestSources', () => {
     const cfg = configWith(`  - path: d.csv
     category: throughput
     fields: { tokens_per_second: tok }`);
-    await expect(ingestSources(cfg, dir)).rejects.toThrow(/'tokens_per_second' is not a field of category throughput/);
+    await expect(ingestSources(cfg, dir)).rejects.toThrow(
+      /'tokens_per_second' is not a field of category throughput/,
+    );
   });
 
   it('ingestSources(unit of the wrong dimension) is a PipelineError naming the field', async () => {

@@ -50,15 +50,35 @@ describe('readJson', () => {
       efficiency: {
         vllm: {
           eta_unit: 'fraction',
-          'llama3.2-1b': { baseline_tps: 150.7, points: [{ n_agents: 1, eta: 0.99 }, { n_agents: 8, eta: 0.46 }] },
+          'llama3.2-1b': {
+            baseline_tps: 150.7,
+            points: [
+              { n_agents: 1, eta: 0.99 },
+              { n_agents: 8, eta: 0.46 },
+            ],
+          },
         },
         ollama: { eta_unit: 'percent', 'qwen2.5-1.5b': { points: [{ n_agents: 2, eta: 72.7 }] } },
       },
     };
     const t = readJson(JSON.stringify(doc, null, 2), 's.json', 'efficiency.{backend}.{model}.points');
     expect(values(t)).toEqual([
-      { eta_unit: 'fraction', baseline_tps: '150.7', n_agents: '1', eta: '0.99', backend: 'vllm', model: 'llama3.2-1b' },
-      { eta_unit: 'fraction', baseline_tps: '150.7', n_agents: '8', eta: '0.46', backend: 'vllm', model: 'llama3.2-1b' },
+      {
+        eta_unit: 'fraction',
+        baseline_tps: '150.7',
+        n_agents: '1',
+        eta: '0.99',
+        backend: 'vllm',
+        model: 'llama3.2-1b',
+      },
+      {
+        eta_unit: 'fraction',
+        baseline_tps: '150.7',
+        n_agents: '8',
+        eta: '0.46',
+        backend: 'vllm',
+        model: 'llama3.2-1b',
+      },
       { eta_unit: 'percent', n_agents: '2', eta: '72.7', backend: 'ollama', model: 'qwen2.5-1.5b' },
     ]);
     expect(t.issues).toEqual([]);
@@ -80,7 +100,11 @@ describe('readJson', () => {
   });
 
   it('readJson(records template) keeps model keys that contain dots and integer-like keys', () => {
-    const t = readJson('{"e": {"2": {"p": [{"a": 1}]}, "qwen2.5-1.5b": {"p": [{"a": 2}]}}}', 'k.json', 'e.{model}.p');
+    const t = readJson(
+      '{"e": {"2": {"p": [{"a": 1}]}, "qwen2.5-1.5b": {"p": [{"a": 2}]}}}',
+      'k.json',
+      'e.{model}.p',
+    );
     expect(values(t)).toEqual([
       { a: '1', model: '2' },
       { a: '2', model: 'qwen2.5-1.5b' },

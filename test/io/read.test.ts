@@ -2,7 +2,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandSource, fileExists, labelFor, openStream, readText, sha256File } from '../../pipeline/io/read.ts';
+import {
+  expandSource,
+  fileExists,
+  labelFor,
+  openStream,
+  readText,
+  sha256File,
+} from '../../pipeline/io/read.ts';
 import { PipelineError } from '../../pipeline/util/errors.ts';
 
 let dir: string;

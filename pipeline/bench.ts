@@ -5,7 +5,9 @@
  *                                               writes reports/bench.md
  *   npm run bench -- --records N [--json]       one generated size; with --json the LAST stdout line is
  *                                               { records, seconds, records_per_s, peak_rss_mb, stages }
- *   options: --seed S (default 'bench'), --bad-share F (default 0.02), --keep (keep the temp corpora)
+ *   options: --seed S (default 'bench'), --bad-share F (default 0.02), --timeout SECONDS per refit
+ *            (default 1200; a refit still running is killed and reported as timed out),
+ *            --keep (keep the temp corpora)
  *
  * Each size is generated into a temp directory under os.tmpdir() (removed afterwards) and refitted in
  * a FRESH child process (`node --import tsx pipeline/bench-child.ts`), so one run's heap and JIT never
@@ -31,6 +33,7 @@ const REFIT = fileURLToPath(new URL('./refit.ts', import.meta.url));
 const REPORT = join(ROOT, 'reports', 'bench.md');
 
 export const DEFAULT_SIZES: readonly number[] = [20_000, 200_000, 2_000_000];
+export const DEFAULT_TIMEOUT_SECONDS = 1200;
 
 /** The targets the report judges against (measured, never enforced by a test). */
 export const TARGETS = {
@@ -47,26 +50,34 @@ interface BenchArgs {
   readonly json: boolean;
   readonly seed: string;
   readonly badShare: number;
+  /** Each refit is stopped after this many seconds and reported as timed out. */
+  readonly timeoutSeconds: number;
   readonly keep: boolean;
   /** Full default run: also the bundled corpus, and reports/bench.md. */
   readonly full: boolean;
 }
 
-/** One generated size: generation, the child's measurement and the child's wall time. */
+/** How one refit measurement ended. */
+export type Outcome =
+  | { readonly status: 'ok'; readonly measurement: BenchMeasurement }
+  | { readonly status: 'timeout' | 'failed'; readonly detail: string };
+
+/** One generated size: generation, then the refit in a fresh process. */
 export interface SizeResult {
   readonly records: number;
   readonly generateSeconds: number;
   readonly csvMb: number;
   /** Child process wall time, Node + tsx start-up and module loading included. */
   readonly processSeconds: number;
-  readonly measurement: BenchMeasurement;
+  readonly outcome: Outcome;
 }
 
 export interface BundledResult {
   /** `npm run refit` wall time (npm, Node and tsx start-up included). */
   readonly npmSeconds: number;
-  readonly npmExitCode: number;
-  readonly measurement: BenchMeasurement;
+  /** Exit code of `npm run refit`, or null when it was stopped at the timeout. */
+  readonly npmExitCode: number | null;
+  readonly outcome: Outcome;
 }
 
 export interface MachineInfo {
@@ -77,7 +88,7 @@ export interface MachineInfo {
   readonly os: string;
 }
 
-/** A usage or measurement failure: reported on stderr, exit 2 (after the temp corpora are removed). */
+/** A usage failure, or a failed --json measurement: reported on stderr, exit 2 (temp corpora removed first). */
 class BenchError extends Error {}
 
 function fail(message: string): never {
@@ -90,12 +101,28 @@ function parsePositiveInteger(text: string, option: string): number {
   return value;
 }
 
+function parseBenchArgsRaw(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      records: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      seed: { type: 'string' },
+      'bad-share': { type: 'string' },
+      timeout: { type: 'string' },
+      keep: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
 function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let parsed: ReturnType<typeof parseBenchArgsRaw>;
   try {
     parsed = parseBenchArgsRaw(argv);
   } catch (err) {
-    fail((err as Error).message);
+    fail((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
   const { values } = parsed;
   const sizes = values.records?.map((r) => parsePositiveInteger(r, '--records')) ?? [...DEFAULT_SIZES];
@@ -109,46 +136,45 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs {
     json,
     seed: values.seed ?? 'bench',
     badShare,
+    timeoutSeconds:
+      values.timeout === undefined
+        ? DEFAULT_TIMEOUT_SECONDS
+        : parsePositiveInteger(values.timeout, '--timeout'),
     keep: values.keep ?? false,
     full: values.records === undefined,
   };
 }
 
-function parseBenchArgsRaw(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    options: {
-      records: { type: 'string', multiple: true },
-      json: { type: 'boolean' },
-      seed: { type: 'string' },
-      'bad-share': { type: 'string' },
-      keep: { type: 'boolean' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-}
-
 interface ProcessResult {
-  readonly code: number;
+  /** Exit code, or null when the process was killed at the timeout. */
+  readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
   readonly seconds: number;
 }
 
-/** Runs a command to completion, capturing its output and wall time. */
-function run(command: string, args: readonly string[]): Promise<ProcessResult> {
+/** Runs a command to completion (or kills it at `timeoutSeconds`), capturing output and wall time. */
+function run(command: string, args: readonly string[], timeoutSeconds: number): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
     const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutSeconds * 1000);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on('close', (code) => {
+      clearTimeout(timer);
       resolvePromise({
-        code: code ?? 1,
+        code: timedOut ? null : (code ?? 1),
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         seconds: (performance.now() - start) / 1000,
@@ -157,22 +183,36 @@ function run(command: string, args: readonly string[]): Promise<ProcessResult> {
   });
 }
 
+/** Last lines of a failed child's output, for the report. */
+function tail(text: string, lines = 6): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
 /** Runs bench-child.ts in a fresh Node process and parses its JSON line. */
 async function measure(
   configPath: string,
   outDir: string,
+  timeoutSeconds: number,
   records?: number,
-): Promise<{ measurement: BenchMeasurement; seconds: number }> {
+): Promise<{ outcome: Outcome; seconds: number }> {
   const args = ['--import', import.meta.resolve('tsx'), CHILD, '--config', configPath, '--out', outDir];
   if (records !== undefined) args.push('--records', String(records));
-  const result = await run(process.execPath, args);
+  const result = await run(process.execPath, args, timeoutSeconds);
+  if (result.code === null) {
+    return {
+      outcome: { status: 'timeout', detail: `stopped after ${timeoutSeconds} s` },
+      seconds: result.seconds,
+    };
+  }
   const last = result.stdout.trim().split('\n').at(-1) ?? '';
   if (result.code !== 0 || !last.startsWith('{')) {
-    fail(
-      `the refit of ${configPath} failed (exit ${result.code}):\n${result.stderr.trim() || result.stdout.trim()}`,
-    );
+    const detail = `exit ${result.code}: ${tail(result.stderr) || tail(result.stdout) || 'no output'}`;
+    return { outcome: { status: 'failed', detail }, seconds: result.seconds };
   }
-  return { measurement: JSON.parse(last) as BenchMeasurement, seconds: result.seconds };
+  return {
+    outcome: { status: 'ok', measurement: JSON.parse(last) as BenchMeasurement },
+    seconds: result.seconds,
+  };
 }
 
 async function benchSize(records: number, args: BenchArgs, tempRoot: string): Promise<SizeResult> {
@@ -186,22 +226,29 @@ async function benchSize(records: number, args: BenchArgs, tempRoot: string): Pr
     badShare: args.badShare,
   });
   const generateSeconds = (performance.now() - genStart) / 1000;
-  process.stderr.write(`bench: refitting ${records} records in a fresh process...\n`);
-  const { measurement, seconds } = await measure(generated.configPath, join(dir, 'out'), records);
+  process.stderr.write(
+    `bench: refitting ${records} records in a fresh process (timeout ${args.timeoutSeconds} s)...\n`,
+  );
+  const { outcome, seconds } = await measure(
+    generated.configPath,
+    join(dir, 'out'),
+    args.timeoutSeconds,
+    records,
+  );
   if (!args.keep) rmSync(dir, { recursive: true, force: true });
-  return { records, generateSeconds, csvMb: generated.bytes / 1e6, processSeconds: seconds, measurement };
+  return { records, generateSeconds, csvMb: generated.bytes / 1e6, processSeconds: seconds, outcome };
 }
 
-async function benchBundled(tempRoot: string): Promise<BundledResult> {
+async function benchBundled(tempRoot: string, timeoutSeconds: number): Promise<BundledResult> {
   const out = join(tempRoot, 'bundled');
   process.stderr.write('bench: timing `npm run refit` on the bundled corpus...\n');
   const npmCli = process.env.npm_execpath;
   const npmArgs = ['run', '--silent', 'refit', '--', '--out', join(out, 'npm')];
   const npm = npmCli?.endsWith('.js')
-    ? await run(process.execPath, [npmCli, ...npmArgs])
-    : await run(platform() === 'win32' ? 'npm.cmd' : 'npm', npmArgs);
-  const { measurement } = await measure(join(ROOT, 'refit.config.yaml'), join(out, 'child'));
-  return { npmSeconds: npm.seconds, npmExitCode: npm.code, measurement };
+    ? await run(process.execPath, [npmCli, ...npmArgs], timeoutSeconds)
+    : await run(platform() === 'win32' ? 'npm.cmd' : 'npm', npmArgs, timeoutSeconds);
+  const { outcome } = await measure(join(ROOT, 'refit.config.yaml'), join(out, 'child'), timeoutSeconds);
+  return { npmSeconds: npm.seconds, npmExitCode: npm.code, outcome };
 }
 
 export function machineInfo(): MachineInfo {
@@ -220,69 +267,87 @@ const STAGES = ['ingest', 'normalise', 'split', 'fit', 'validate', 'emit'] as co
 /** `verdict(ok)` is the report's wording for a target. */
 const verdict = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'met' : 'MISSED');
 
+const measured = (outcome: Outcome): BenchMeasurement | null =>
+  outcome.status === 'ok' ? outcome.measurement : null;
+
+function outcomeLabel(outcome: Outcome): string {
+  if (outcome.status === 'ok') return `ok (refit exit ${outcome.measurement.exit_code})`;
+  return outcome.status === 'timeout'
+    ? `timed out (${outcome.detail})`
+    : `failed (${outcome.detail.split('\n')[0]})`;
+}
+
 /**
- * `renderBenchReport(machine, sizes, bundled)` is reports/bench.md: machine, per-size totals, per-stage
- * throughput, time ratios between consecutive sizes, and each target with its measured value.
+ * `renderBenchReport(machine, sizes, bundled, corpus)` is reports/bench.md: machine, per-size totals,
+ * per-stage throughput, time ratios between consecutive sizes, and each target with its measured value.
  */
 export function renderBenchReport(
   machine: MachineInfo,
   sizes: readonly SizeResult[],
   bundled: BundledResult | null,
-  corpus: { readonly seed: string; readonly badShare: number },
+  corpus: { readonly seed: string; readonly badShare: number; readonly timeoutSeconds: number },
 ): string {
   const lines: string[] = ['# Refit benchmark', ''];
   lines.push(
     `Machine: ${machine.cpuCount} × ${machine.cpuModel}, ${formatNumber(machine.totalMemGb, 3)} GiB RAM, Node ${machine.node}, ${machine.os}.`,
     '',
-    `Corpora: \`capfit generate\` with seed \`${corpus.seed}\`, ${formatNumber(corpus.badShare * 100)} % damaged rows; each refit ran in a fresh`,
-    'process (`node --import tsx pipeline/bench-child.ts`). "refit s" is the `refit()` call alone; "process s"',
-    'adds Node + tsx start-up and module loading. Peak RSS is the child process high-water mark.',
+    `Corpora: \`capfit generate\` with seed \`${corpus.seed}\` and ${formatNumber(corpus.badShare * 100)} % damaged rows,`,
+    "refitted with the root config's split, stability, targets and defaults. Each refit ran in a fresh process",
+    `(\`node --import tsx pipeline/bench-child.ts\`, stopped after ${corpus.timeoutSeconds} s). "refit s" is the \`refit()\``,
+    'call alone; "process s" adds Node + tsx start-up and module loading. Peak RSS is the child\'s high-water mark.',
     '',
     '## Totals',
     '',
     markdownTable(
-      ['records', 'CSV MB', 'generate s', 'refit s', 'process s', 'records/s', 'peak RSS MB', 'refit exit'],
-      sizes.map((s) => [
-        s.records,
-        s.csvMb,
-        s.generateSeconds,
-        s.measurement.seconds,
-        s.processSeconds,
-        s.measurement.records_per_s,
-        s.measurement.peak_rss_mb,
-        s.measurement.exit_code,
-      ]),
+      ['records', 'CSV MB', 'generate s', 'refit s', 'process s', 'records/s', 'peak RSS MB', 'outcome'],
+      sizes.map((s) => {
+        const m = measured(s.outcome);
+        return [
+          s.records,
+          s.csvMb,
+          s.generateSeconds,
+          m?.seconds,
+          s.processSeconds,
+          m?.records_per_s,
+          m?.peak_rss_mb,
+          outcomeLabel(s.outcome),
+        ];
+      }),
     ),
     '## Records per second by stage',
     '',
+    'Milliseconds and records per second of each stage as `refit()` reports them (records counted by the stage;',
+    '"—" where it reported none).',
+    '',
     markdownTable(
-      ['records', ...STAGES.map((s) => `${s} (ms / rec/s)`)],
+      ['records', ...STAGES.map((s) => `${s} ms / rec/s`)],
       sizes.map((s) => [
         s.records,
         ...STAGES.map((stage) => {
-          const f = s.measurement.stages[stage];
+          const f = measured(s.outcome)?.stages[stage];
           return f ? `${formatNumber(f.ms)} / ${formatNumber(f.records_per_s)}` : '—';
         }),
       ]),
     ),
   );
-  if (sizes.length > 1) {
+  const ratios = sizes.slice(1).map((s, i) => {
+    const a = measured(sizes[i]!.outcome);
+    const b = measured(s.outcome);
+    return [
+      sizes[i]!.records,
+      s.records,
+      s.records / sizes[i]!.records,
+      a && b ? b.seconds / a.seconds : null,
+    ];
+  });
+  if (ratios.length > 0) {
     lines.push(
       '## Scaling between sizes',
       '',
-      markdownTable(
-        ['from', 'to', 'records ×', 'refit time ×'],
-        sizes
-          .slice(1)
-          .map((s, i) => [
-            sizes[i]!.records,
-            s.records,
-            s.records / sizes[i]!.records,
-            s.measurement.seconds / sizes[i]!.measurement.seconds,
-          ]),
-      ),
+      markdownTable(['from', 'to', 'records ×', 'refit time ×'], ratios),
     );
   }
+  const bundledMeasure = bundled ? measured(bundled.outcome) : null;
   if (bundled) {
     lines.push(
       '## Bundled corpus',
@@ -290,20 +355,28 @@ export function renderBenchReport(
       markdownTable(
         ['command', 'seconds', 'exit', 'peak RSS MB'],
         [
-          ['npm run refit (wall, start-up included)', bundled.npmSeconds, bundled.npmExitCode, null],
+          [
+            'npm run refit (wall, start-up included)',
+            bundled.npmSeconds,
+            bundled.npmExitCode ?? 'timed out',
+            null,
+          ],
           [
             'refit() in a fresh process',
-            bundled.measurement.seconds,
-            bundled.measurement.exit_code,
-            bundled.measurement.peak_rss_mb,
+            bundledMeasure?.seconds,
+            bundledMeasure ? bundledMeasure.exit_code : outcomeLabel(bundled.outcome),
+            bundledMeasure?.peak_rss_mb,
           ],
         ],
       ),
     );
   }
-  const large = sizes.find((s) => s.records === TARGETS.largeRecords);
-  const mid = sizes.find((s) => s.records === TARGETS.largeRecords / 10);
-  const ratio = large && mid ? large.measurement.seconds / mid.measurement.seconds : null;
+  const largeSize = sizes.find((s) => s.records === TARGETS.largeRecords);
+  const large = largeSize ? measured(largeSize.outcome) : null;
+  const midSize = sizes.find((s) => s.records === TARGETS.largeRecords / 10);
+  const mid = midSize ? measured(midSize.outcome) : null;
+  const ratio = large && mid ? large.seconds / mid.seconds : null;
+  const largeTimedOut = largeSize?.outcome.status === 'timeout';
   lines.push(
     '## Targets',
     '',
@@ -313,17 +386,21 @@ export function renderBenchReport(
         [
           `bundled corpus: npm run refit < ${TARGETS.bundledSeconds} s incl. start-up`,
           bundled ? `${formatNumber(bundled.npmSeconds)} s` : null,
-          verdict(bundled ? bundled.npmSeconds < TARGETS.bundledSeconds : null),
+          verdict(
+            bundled ? bundled.npmExitCode !== null && bundled.npmSeconds < TARGETS.bundledSeconds : null,
+          ),
         ],
         [
           `2M records: < ${TARGETS.largeSeconds} s (process wall)`,
-          large ? `${formatNumber(large.processSeconds)} s` : null,
-          verdict(large ? large.processSeconds < TARGETS.largeSeconds : null),
+          largeSize
+            ? `${formatNumber(largeSize.processSeconds)} s${large ? '' : ` (${largeSize.outcome.status})`}`
+            : null,
+          verdict(large ? largeSize!.processSeconds < TARGETS.largeSeconds : largeTimedOut ? false : null),
         ],
         [
           `2M records: peak RSS < ${TARGETS.largeRssMb} MB`,
-          large ? `${formatNumber(large.measurement.peak_rss_mb)} MB` : null,
-          verdict(large ? large.measurement.peak_rss_mb < TARGETS.largeRssMb : null),
+          large ? `${formatNumber(large.peak_rss_mb)} MB` : null,
+          verdict(large ? large.peak_rss_mb < TARGETS.largeRssMb : null),
         ],
         [
           `200k → 2M: time ratio ≤ ${TARGETS.tenfoldTimeRatio}`,
@@ -333,7 +410,7 @@ export function renderBenchReport(
       ],
     ),
   );
-  return `${lines.join('\n')}`;
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
@@ -347,15 +424,16 @@ async function main(): Promise<void> {
     for (const records of args.sizes) {
       const result = await benchSize(records, args, tempRoot);
       sizes.push(result);
-      if (!args.json) {
-        const m = result.measurement;
-        process.stdout.write(
-          `${records} records: refit ${m.seconds} s (${m.records_per_s} rec/s), process ${result.processSeconds.toFixed(2)} s, peak RSS ${m.peak_rss_mb} MB, exit ${m.exit_code}\n`,
-        );
-      }
+      const m = measured(result.outcome);
+      const line = m
+        ? `${records} records: refit ${m.seconds} s (${m.records_per_s} rec/s), process ${result.processSeconds.toFixed(2)} s, peak RSS ${m.peak_rss_mb} MB, refit exit ${m.exit_code}`
+        : `${records} records: ${outcomeLabel(result.outcome)}`;
+      process.stderr.write(`bench: ${line}\n`);
     }
     if (args.json) {
-      const m = sizes[0]!.measurement;
+      const outcome = sizes[0]!.outcome;
+      if (outcome.status !== 'ok') fail(`${args.sizes[0]} records: ${outcome.status}: ${outcome.detail}`);
+      const m = outcome.measurement;
       const line = {
         records: m.records,
         seconds: m.seconds,
@@ -366,8 +444,8 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify(line)}\n`);
       return;
     }
-    const bundled = args.full ? await benchBundled(tempRoot) : null;
-    const report = renderBenchReport(machineInfo(), sizes, bundled, args);
+    const bundled = args.full ? await benchBundled(tempRoot, args.timeoutSeconds) : null;
+    const report = `${renderBenchReport(machineInfo(), sizes, bundled, args)}\n`;
     if (args.full) {
       writeFileAtomic(REPORT, report);
       process.stdout.write(`${report}\nwrote ${REPORT}\n`);

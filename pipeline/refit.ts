@@ -29,17 +29,17 @@ import { type ReportDrift, renderRefitReport } from './emit/report.ts';
 import type { UnitResults } from './emit/validation.ts';
 import { buildValidationFile } from './emit/validation.ts';
 import { type Coefficients, coefficientsOf, type FittedModels, fitAll } from './fit/index.ts';
-import { fitScaling, predictEta } from './fit/scaling.ts';
 import type { SpecLookup } from './fit/types.ts';
 import { type LoadedCorpus, loadCorpus } from './ingest/load.ts';
 import { fileExists, readText, sha256File } from './io/read.ts';
 import { acquireLock, type PublishFile, publishFiles, releaseLock, sha256 } from './io/write.ts';
 import { createPredictor } from './predict.ts';
-import type { Category, RecordSet, ScalingRecord, SplitSet, SplitUnit } from './records.ts';
+import type { Category, RecordSet, SplitSet, SplitUnit } from './records.ts';
 import { CATEGORIES } from './records.ts';
 import { splitAll, splitsToJson } from './split/index.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
+import { latencyLeaveOnePairOut, scalingLeaveOneModelOut } from './validate/cross.ts';
 import { type PointsByModel, SCORED_MODELS, type ScoredModel, validationPoints } from './validate/points.ts';
 import {
   type GateResult,
@@ -136,39 +136,6 @@ function fitContext(corpus: LoadedCorpus, config: RefitConfig) {
   return { config, specs: corpus.resolver as SpecLookup, quantIds: corpus.registry.quants.map((q) => q.id) };
 }
 
-/**
- * Leave-one-model-out points for the scaling model: for each model, fit on every other model's
- * curves and predict the held-out model's η(N). This is the out-of-sample test of scaling (the
- * config split cannot hold a configuration out of a curve fit meaningfully: each N is its own row).
- */
-export function scalingLomoPoints(records: readonly ScalingRecord[], config: RefitConfig): ValidationPoint[] {
-  const models = [...new Set(records.map((r) => r.model))].sort();
-  const points: ValidationPoint[] = [];
-  for (const held of models) {
-    const train = records.filter((r) => r.model !== held);
-    const fit = fitScaling(train, {
-      defaultSerialFractions: config.defaults.serial_fractions,
-      serialFractionFallback: config.defaults.serial_fraction_fallback,
-    });
-    for (const r of records) {
-      if (r.model !== held) continue;
-      const p = predictEta(fit.coefficients, { model: r.model, backend: r.backend, n: r.nAgents });
-      points.push({
-        id: r.id,
-        model: r.model,
-        backend: r.backend,
-        quant: r.quant,
-        gpu: r.gpu,
-        actual: r.eta,
-        predicted: p.eta,
-        provenance: p.provenance,
-        inputs: { n: r.nAgents, family: p.family, held_out: held },
-      });
-    }
-  }
-  return points;
-}
-
 function targetsFor(targets: ModelTargets, model: ScoredModel): TargetSet {
   return targets[model];
 }
@@ -183,9 +150,20 @@ function runUnit(corpus: LoadedCorpus, config: RefitConfig, unit: SplitUnit, see
   });
   const fitted = fitAll(trainOf(split), fitContext(corpus, config));
   const raw = validationPoints(coefficientsOf(fitted), testOf(split), corpus.resolver);
+  // Under the config unit, scaling and latency are held out a whole model / (model, backend) pair
+  // at a time: their configurations are single rows of one curve or one service time.
   const points: PointsByModel =
     unit === 'config'
-      ? { ...raw, scaling: { points: scalingLomoPoints(corpus.records.scaling, config), skipped: {} } }
+      ? {
+          ...raw,
+          scaling: scalingLeaveOneModelOut(corpus.records.scaling, config),
+          latency: latencyLeaveOnePairOut(
+            corpus.records.latency,
+            coefficientsOf(fitted),
+            config,
+            corpus.resolver,
+          ),
+        }
       : raw;
   const scores = {} as Record<ScoredModel, ModelScore>;
   for (const model of SCORED_MODELS) {
@@ -259,7 +237,7 @@ function summaryLines(
     const label =
       unit === 'record'
         ? "record split (the spec's row-level figures)"
-        : 'config split (out-of-sample configurations; scaling leave-one-model-out)';
+        : 'config split (out-of-sample configurations; scaling leave-one-model-out, latency leave-one-pair-out)';
     lines.push(`  targets, ${label}${unit === headline ? ' [headline]' : ''}:`);
     for (const model of SCORED_MODELS) {
       for (const t of unitResults[unit].scores[model]!.targets) {
@@ -306,7 +284,12 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     env: options.env ?? {},
   });
   progress.stage('ingest');
-  const loaded = await loadCorpus(options.configPath);
+  const loaded = await loadCorpus(options.configPath, {
+    onStage: (stage, rows) => {
+      if (stage === 'normalise') progress.stage('normalise');
+      progress.tick(rows);
+    },
+  });
   const config: RefitConfig =
     options.seed === undefined ? loaded.config : { ...loaded.config, seed: options.seed };
   const corpus: LoadedCorpus = { ...loaded, config };

@@ -97,7 +97,9 @@ export async function writeGeneratedCorpus(
   const registryDir = resolve(REPO_ROOT, 'datasets', 'registry');
   const registryPath = (name: string): string => pathForConfig(outDir, resolve(registryDir, `${name}.csv`));
   const rootConfig = resolve(REPO_ROOT, 'refit.config.yaml');
-  const base = (await fileExists(rootConfig)) ? parseConfig(await readText(rootConfig), rootConfig) : undefined;
+  const base = (await fileExists(rootConfig))
+    ? parseConfig(await readText(rootConfig), rootConfig)
+    : undefined;
   const configText = generatedConfig({
     ...(base ? { base } : {}),
     sources,

@@ -12,13 +12,7 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-
-/** Stage timings as `pipeline/refit.ts` reports them. */
-interface StageTiming {
-  readonly stage: string;
-  readonly ms: number;
-  readonly records: number;
-}
+import type { StageTiming } from './refit.ts';
 
 interface StageFigures {
   readonly ms: number;
@@ -74,13 +68,8 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: ${refitModule} does not exist yet: the refit orchestrator is not built\n`);
     return 2;
   }
-  // Imported by URL so this file type-checks before the orchestrator exists; the shape is its contract.
-  const { refit } = (await import(pathToFileURL(refitModule).href)) as {
-    refit: (options: {
-      configPath: string;
-      outDir?: string;
-    }) => Promise<{ exitCode: number; timings: readonly StageTiming[] }>;
-  };
+  // Loaded after the existence check, so a checkout without the orchestrator gets a clear message.
+  const { refit } = (await import(pathToFileURL(refitModule).href)) as typeof import('./refit.ts');
   const start = performance.now();
   const result = await refit({ configPath: values.config, outDir: values.out });
   const seconds = (performance.now() - start) / 1000;

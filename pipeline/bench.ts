@@ -16,9 +16,9 @@
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -447,6 +447,7 @@ async function main(): Promise<void> {
     const bundled = args.full ? await benchBundled(tempRoot, args.timeoutSeconds) : null;
     const report = `${renderBenchReport(machineInfo(), sizes, bundled, args)}\n`;
     if (args.full) {
+      mkdirSync(dirname(REPORT), { recursive: true });
       writeFileAtomic(REPORT, report);
       process.stdout.write(`${report}\nwrote ${REPORT}\n`);
     } else {

@@ -14,6 +14,7 @@ import type { SpecLookup } from './fit/types.ts';
 import { CSV_OPTIONS, type ParsedRecord } from './ingest/csv.ts';
 import type { BackendSpec, GpuSpec, ModelSpec, QuantSpec, Registry } from './records.ts';
 import { PipelineError } from './util/errors.ts';
+import { isReservedKey } from './util/keys.ts';
 
 /** An Ollama library tag and what it actually ships. */
 export interface TagSpec {
@@ -80,6 +81,12 @@ function text(row: Row, file: string, column: string): string {
   if (v === '') throw new PipelineError('registry', `${file} line ${row.line}: ${column} is empty`);
   if (/[\u0000-\u001f\u007f]/.test(v)) {
     throw new PipelineError('registry', `${file} line ${row.line}: ${column} contains control characters`);
+  }
+  if (column === 'id' && isReservedKey(v)) {
+    throw new PipelineError(
+      'registry',
+      `${file} line ${row.line}: id '${v}' is reserved (an Object.prototype property name cannot be an id)`,
+    );
   }
   return v;
 }

@@ -39,7 +39,10 @@ export function modelEntries(artifact: Artifact, registry: LoadedRegistry): Mode
     set.add(value);
     map.set(model, set);
   };
-  for (const key of [...Object.keys(artifact.throughput.lookup), ...Object.keys(artifact.throughput.lookup_gpu)]) {
+  for (const key of [
+    ...Object.keys(artifact.throughput.lookup),
+    ...Object.keys(artifact.throughput.lookup_gpu),
+  ]) {
     const [model, backend, quant] = splitKey(key);
     add(backends, model!, backend!);
     add(quants, model!, quant!);
@@ -50,7 +53,9 @@ export function modelEntries(artifact: Artifact, registry: LoadedRegistry): Mode
     add(quants, model!, quant!);
   }
   const sorted = (s: Set<string> | undefined) => [...(s ?? [])].sort();
-  const entry = (id: string): Omit<ModelEntry, 'id' | 'family' | 'params_b' | 'active_params_b' | 'in_registry'> => ({
+  const entry = (
+    id: string,
+  ): Omit<ModelEntry, 'id' | 'family' | 'params_b' | 'active_params_b' | 'in_registry'> => ({
     throughput_measured: backends.has(id),
     quality_measured: quality.has(id),
     measured_backends: sorted(backends.get(id)),
@@ -132,7 +137,8 @@ export async function runHardware(values: Values, ctx: CommandContext): Promise<
   const { artifact, registry } = await loadArtifact(values, ctx);
   const reference = artifact.throughput.reference_gpu;
   const gpus = hardwareEntries(registry, reference, artifact.cost.hours_per_month);
-  if (flag(values, 'json')) return { stdout: stableStringify({ reference_gpu: reference, gpus }), exitCode: 0 };
+  if (flag(values, 'json'))
+    return { stdout: stableStringify({ reference_gpu: reference, gpus }), exitCode: 0 };
   const rows = gpus.map((g) => [
     g.id,
     g.name,
@@ -142,17 +148,10 @@ export async function runHardware(values: Values, ctx: CommandContext): Promise<
     usd(g.monthly_usd),
     `${g.bandwidth_ratio.toFixed(2)}x${g.reference ? ' (reference)' : ''}`,
   ]);
+  const align = ['left', 'left', 'right', 'right', 'right', 'right', 'left'] as const;
+  const table = textTable(['id', 'name', 'VRAM GB', 'GB/s', '$/h', '$/month', 'BW ratio'], rows, align);
   return {
-    stdout:
-      textTable(['id', 'name', 'VRAM GB', 'GB/s', '$/h', '$/month', 'BW ratio'], rows, [
-        'left',
-        'left',
-        'right',
-        'right',
-        'right',
-        'right',
-        'left',
-      ]) + `\n${gpus.length} GPUs; bandwidth ratios are relative to ${reference}\n`,
+    stdout: `${table}\n${gpus.length} GPUs; bandwidth ratios are relative to ${reference}\n`,
     exitCode: 0,
   };
 }

@@ -3,10 +3,11 @@
  * aligned plain-text tables and compact blocks. Numbers go through `formatNumber` (4 significant
  * digits, an em dash for null), money through `usd`; nothing here decides anything.
  */
-import type { FullPrediction } from '../predict.ts';
+
 import type { BatchResult } from '../plan/batch.ts';
 import type { LimitsResult } from '../plan/limits.ts';
 import type { PlanCandidate, PlanResult } from '../plan/search.ts';
+import type { FullPrediction } from '../predict.ts';
 import type { GpuSpec } from '../records.ts';
 import { formatNumber } from '../util/markdown.ts';
 
@@ -82,6 +83,13 @@ export function qualityRoute(p: FullPrediction['quality']): string {
   }
 }
 
+/** `, 1.15 pp below baseline` / `, 0.54 pp above baseline` / `` (no baseline). */
+function dropText(dropPp: number | null): string {
+  if (dropPp === null) return '';
+  if (dropPp < 0) return `, ${formatNumber(-dropPp, 3)} pp above baseline`;
+  return `, ${formatNumber(dropPp, 3)} pp below baseline`;
+}
+
 function latencyRoute(p: FullPrediction['latency']): string {
   return p.provenance === 'derived' ? 'service time from throughput' : 'measured service time';
 }
@@ -95,7 +103,7 @@ export function formatPrediction(p: FullPrediction, gpu: GpuSpec): string {
     rows.push([
       'VRAM',
       `${formatNumber(v.gb)} GB of ${v.gpu_vram_gb} GB (${pct(v.utilisation)}) ${v.fits ? 'fits' : 'DOES NOT FIT'}` +
-        ` — weights ${formatNumber(v.weight_gb)}, KV ${formatNumber(v.kv_gb)}, activation ${formatNumber(v.activation_gb)}`,
+        ` — weights ${formatNumber(v.weight_gb)} before overhead, KV ${formatNumber(v.kv_gb)}, activation ${formatNumber(v.activation_gb)}`,
       `${v.provenance}, ${v.variant}${v.clamped ? ', clamped' : ''}`,
     ]);
   } else {
@@ -117,7 +125,7 @@ export function formatPrediction(p: FullPrediction, gpu: GpuSpec): string {
   const ql = p.quality;
   rows.push([
     'quality',
-    `${formatNumber(ql.score, 3)} (${ql.tier}${ql.drop_pp === null ? '' : `, ${formatNumber(ql.drop_pp, 3)} pp drop`})`,
+    `${formatNumber(ql.score, 3)} (${ql.tier}${dropText(ql.drop_pp)})`,
     `${ql.provenance}, ${qualityRoute(ql)}`,
   ]);
   const c = p.cost;
@@ -143,7 +151,23 @@ export function formatPrediction(p: FullPrediction, gpu: GpuSpec): string {
 
 /** `predict --input` without `--json`/`--csv`: one table row per input row, errors inline. */
 export function formatBatch(result: BatchResult): string {
-  const headers = ['line', 'model', 'quant', 'backend', 'gpu', 'ctx', 'N', 'λ', 'VRAM GB', 'tok/s', 'quality', '$/1M', '$/month', 'p95 ms', 'status'];
+  const headers = [
+    'line',
+    'model',
+    'quant',
+    'backend',
+    'gpu',
+    'ctx',
+    'N',
+    'λ',
+    'VRAM GB',
+    'tok/s',
+    'quality',
+    '$/1M',
+    '$/month',
+    'p95 ms',
+    'status',
+  ];
   const rows: TextCell[][] = result.entries.map((e) => {
     const p = e.prediction;
     if (!p) return [e.line, `error (${e.error!.code}): ${e.error!.message}`];
@@ -167,7 +191,23 @@ export function formatBatch(result: BatchResult): string {
   });
   // Error rows span the table: render them after the aligned rows so they do not widen column 2.
   const good = rows.filter((r) => r.length > 2);
-  const align: Align[] = ['right', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'];
+  const align: Align[] = [
+    'right',
+    'left',
+    'left',
+    'left',
+    'left',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'left',
+  ];
   const table = textTable(headers, good, align).split('\n');
   const out: string[] = [table[0]!];
   let g = 1;
@@ -198,8 +238,36 @@ function candidateRow(c: PlanCandidate, rank: number | string): TextCell[] {
   ];
 }
 
-const CANDIDATE_HEADERS = ['#', 'model', 'quant', 'backend', 'N', 'VRAM GB', 'quality', 'tier', 'tok/s', 'p95 ms', 'ρ', '$/month', '$/1M'];
-const CANDIDATE_ALIGN: Align[] = ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right'];
+const CANDIDATE_HEADERS = [
+  '#',
+  'model',
+  'quant',
+  'backend',
+  'N',
+  'VRAM GB',
+  'quality',
+  'tier',
+  'tok/s',
+  'p95 ms',
+  'ρ',
+  '$/month',
+  '$/1M',
+];
+const CANDIDATE_ALIGN: Align[] = [
+  'right',
+  'left',
+  'left',
+  'left',
+  'right',
+  'right',
+  'right',
+  'left',
+  'right',
+  'right',
+  'right',
+  'right',
+  'right',
+];
 
 /** `plan`: request, recommendation, alternatives, warnings, gate counts, or the infeasible answer. */
 export function formatPlan(r: PlanResult): string {
@@ -217,9 +285,13 @@ export function formatPlan(r: PlanResult): string {
     `capfit plan: ${formatNumber(q.modelSizeB)}B models on ${q.gpu.name} (${q.gpu.vramGb} GB, ${usd(q.gpu.costPerHour)}/h)`,
     `  ${constraints.join(' · ')}`,
     `  models: ${r.space.models.join(', ') || 'none'}` +
-      (r.space.sizeRule === 'nearest_class' ? ` (nearest size class, ~${formatNumber(r.space.sizeCentreB)}B)` : ''),
+      (r.space.sizeRule === 'nearest_class'
+        ? ` (nearest size class, ~${formatNumber(r.space.sizeCentreB)}B)`
+        : ''),
     `  quants: ${r.space.quants.join(', ')} · backends: ${r.space.backends.join(', ') || 'none'}` +
-      (r.space.backendRule === 'measured_on_any_gpu' ? ` (none measured on ${q.gpu.vendor} hardware: using all)` : ''),
+      (r.space.backendRule === 'measured_on_any_gpu'
+        ? ` (none measured on ${q.gpu.vendor} hardware: using all)`
+        : ''),
     '',
   );
   if (r.recommendation) {
@@ -235,7 +307,12 @@ export function formatPlan(r: PlanResult): string {
     out.push('');
     const rows = [candidateRow(rec, 1), ...r.alternatives.map((c, i) => candidateRow(c, i + 2))];
     out.push(`Top ${rows.length} of ${r.feasible.length} viable:`);
-    out.push(...textTable(CANDIDATE_HEADERS, rows, CANDIDATE_ALIGN).trimEnd().split('\n').map((l) => `  ${l}`));
+    out.push(
+      ...textTable(CANDIDATE_HEADERS, rows, CANDIDATE_ALIGN)
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
     const altWarnings = r.alternatives.flatMap((c, i) => c.warnings.map((w) => `  #${i + 2}: ${w.message}`));
     if (altWarnings.length > 0) out.push('', 'Warnings on alternatives:', ...altWarnings);
     out.push('');
@@ -256,7 +333,13 @@ export function formatPlan(r: PlanResult): string {
     g.passed,
   ]);
   out.push(
-    ...textTable(['gate', 'rule', 'in', 'removed', 'passed'], gateRows, ['left', 'left', 'right', 'right', 'right'])
+    ...textTable(['gate', 'rule', 'in', 'removed', 'passed'], gateRows, [
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+    ])
       .trimEnd()
       .split('\n')
       .map((l) => `  ${l}`),
@@ -272,7 +355,9 @@ function gateThreshold(gate: string, threshold: number | null, cap: number, appl
     case 'quality':
       return `quality ≥ ${formatNumber(threshold)}`;
     case 'latency':
-      return threshold === null ? `ρ < ${pct(cap)}` : `ρ < ${pct(cap)} and p95 ≤ ${formatNumber(threshold)} ms`;
+      return threshold === null
+        ? `ρ < ${pct(cap)}`
+        : `ρ < ${pct(cap)} and p95 ≤ ${formatNumber(threshold)} ms`;
     default:
       return `monthly ≤ ${usd(threshold ?? 0)}`;
   }

@@ -9,8 +9,9 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandOutput } from '../cli.ts';
-import { parseConfig } from '../config.ts';
-import { generateCorpus, generatedConfig, truthDocument } from '../generate/index.ts';
+import { parseConfig, RefitConfigSchema } from '../config.ts';
+import { csvLine } from '../generate/csv-line.ts';
+import { type BadKind, generateCorpus, generatedConfig, truthDocument } from '../generate/index.ts';
 import { fileExists, readText } from '../io/read.ts';
 import { writeLinesAtomic } from '../io/write-stream.ts';
 import type { Category } from '../records.ts';
@@ -88,39 +89,50 @@ export async function writeGeneratedCorpus(
   });
   const outDir = resolve(args.out);
   const sources = {} as Record<Category, string>;
+  const kinds = new Map<BadKind, number>();
   let bytes = 0;
   for (const file of corpus.files) {
-    const written = await writeLinesAtomic(resolve(outDir, file.name), file.lines());
+    function* lines(): Generator<string> {
+      yield csvLine(file.header);
+      for (const row of file.rowsWithKinds()) {
+        if (row.bad !== null) kinds.set(row.bad, (kinds.get(row.bad) ?? 0) + 1);
+        yield row.text;
+      }
+    }
+    const written = await writeLinesAtomic(resolve(outDir, file.name), lines());
     bytes += written.bytes;
     sources[file.category] = file.name;
   }
-  const registryDir = resolve(REPO_ROOT, 'datasets', 'registry');
-  const registryPath = (name: string): string => pathForConfig(outDir, resolve(registryDir, `${name}.csv`));
   const rootConfig = resolve(REPO_ROOT, 'refit.config.yaml');
   const base = (await fileExists(rootConfig))
     ? parseConfig(await readText(rootConfig), rootConfig)
     : undefined;
+  // The same registry files the root config names (the schema's defaults without one).
+  const registry = base?.registry ?? RefitConfigSchema.shape.registry.parse(undefined);
+  const registryPath = (path: string): string => pathForConfig(outDir, resolve(REPO_ROOT, path));
   const configText = generatedConfig({
     ...(base ? { base } : {}),
     sources,
     registry: {
-      models: registryPath('models'),
-      quants: registryPath('quants'),
-      gpus: registryPath('gpus'),
-      backends: registryPath('backends'),
+      models: registryPath(registry.models),
+      quants: registryPath(registry.quants),
+      gpus: registryPath(registry.gpus),
+      backends: registryPath(registry.backends),
     },
     seed: args.seed,
   });
   const configFile = resolve(outDir, 'refit.config.yaml');
   await writeLinesAtomic(configFile, [configText], { eol: '' });
-  await writeLinesAtomic(resolve(outDir, 'truth.json'), [stableStringify(truthDocument(corpus))], {
-    eol: '',
-  });
+  const badKinds = Object.fromEntries([...kinds].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const truth = stableStringify({ ...truthDocument(corpus), bad_kinds: badKinds });
+  await writeLinesAtomic(resolve(outDir, 'truth.json'), [truth], { eol: '' });
   const perFile = corpus.files.map((f) => `${f.category} ${f.rows}`).join(', ');
   const share = ((corpus.badRows / corpus.records) * 100).toFixed(1);
+  const flagged = kinds.get('unknown_model') ?? 0;
   const summary =
-    `capfit generate: ${corpus.records} rows (${corpus.badRows} bad, ${share}%) with seed ${JSON.stringify(corpus.seed)} ` +
-    `into ${corpus.files.length} files under ${outDir} (${perFile}; ${(bytes / 1e6).toFixed(1)} MB) + refit.config.yaml, truth.json`;
+    `capfit generate: ${corpus.records} rows, ${corpus.badRows} bad (${share}%: ${corpus.badRows - flagged} to reject, ` +
+    `${flagged} unknown-model to flag) with seed ${JSON.stringify(corpus.seed)} into ${outDir}: ${perFile} ` +
+    `(${(bytes / 1e6).toFixed(1)} MB) + refit.config.yaml, truth.json`;
   return { summary, configPath: configFile, bytes };
 }
 

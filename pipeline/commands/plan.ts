@@ -16,7 +16,8 @@ import { flag, numberOption, stringOption, type Values } from './options.ts';
 
 export async function runPlan(values: Values, ctx: CommandContext): Promise<CommandOutput> {
   const rawSize = stringOption(values, 'model-size');
-  if (rawSize === undefined) throw new PipelineError('argument', '--model-size is required (e.g. 3b, 1.5b, 8b)');
+  if (rawSize === undefined)
+    throw new PipelineError('argument', '--model-size is required (e.g. 3b, 1.5b, 8b)');
   const modelSizeB = parseModelSize(rawSize);
   if (modelSizeB === undefined) {
     throw new PipelineError(
@@ -25,7 +26,8 @@ export async function runPlan(values: Values, ctx: CommandContext): Promise<Comm
     );
   }
   const requestRate = numberOption(values, 'request-rate', { min: 0 });
-  if (requestRate === undefined) throw new PipelineError('argument', '--request-rate is required (requests per second)');
+  if (requestRate === undefined)
+    throw new PipelineError('argument', '--request-rate is required (requests per second)');
   const budgetUsd = numberOption(values, 'budget', { min: 0 });
   const latencySloMs = numberOption(values, 'latency-slo', { min: 0 });
   if (latencySloMs === 0) throw new PipelineError('argument', '--latency-slo must be > 0 ms, got 0');
@@ -129,7 +131,16 @@ export function planJson(r: PlanResult) {
       unpredictable: r.space.unpredictable,
     },
     gates: r.gates,
-    ranking: ['monthly_cost asc', 'quality desc', 'p95_latency_ms asc', 'model', 'quant', 'backend', 'n_instances'],
+    ranking: [
+      'monthly_cost asc',
+      'quality desc',
+      'throughput provenance (measured, derived, extrapolated, default, unknown)',
+      'p95_latency_ms asc',
+      'model',
+      'quant',
+      'backend',
+      'n_instances',
+    ],
     viable: r.feasible.length,
     recommendation: r.recommendation ? candidateJson(r.recommendation) : null,
     alternatives: r.alternatives.map(candidateJson),

@@ -5,9 +5,9 @@
  * each bad row is an error entry with its line.
  */
 import type { CommandContext, CommandOutput } from '../cli.ts';
-import type { FullPrediction } from '../predict.ts';
 import type { BatchEntry, BatchResult } from '../plan/batch.ts';
 import type { InputValue } from '../plan/batch-input.ts';
+import type { FullPrediction } from '../predict.ts';
 import { PipelineError } from '../util/errors.ts';
 import { stableStringify } from '../util/stable-json.ts';
 import { loadArtifact } from './artifact.ts';
@@ -53,7 +53,11 @@ export async function runPredict(values: Values, ctx: CommandContext): Promise<C
   return { stdout: formatPrediction(prediction, query.gpu), exitCode: 0 };
 }
 
-async function runBatch(values: Values, ctx: CommandContext, mode: 'json' | 'csv' | 'text'): Promise<CommandOutput> {
+async function runBatch(
+  values: Values,
+  ctx: CommandContext,
+  mode: 'json' | 'csv' | 'text',
+): Promise<CommandOutput> {
   const inputPath = pathOption(values, 'input', ctx.cwd, '');
   // Lazy: only batches need the readers and the CSV parser.
   const [{ fileExists, readText }, { detectFormat, parseBatchInput }, { scoreBatch }] = await Promise.all([

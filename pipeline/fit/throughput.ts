@@ -1,24 +1,40 @@
 /**
- * Throughput model (TR133 §5) with a physics route (memory-bound decode roofline):
+ * Throughput model (TR133 §5) with a physics route (memory-bound decode with a per-token overhead):
  *
  *   1. lookup        mean N=1 tok/s per model|backend|quant on the reference GPU (`lookup`), and per
- *                    model|backend|quant|gpu elsewhere (`lookup_gpu`)
- *   2. multipliers   quant Q vs FP16 from paired cells (same model, backend, GPU), else the registry default
+ *                    model|backend|quant|gpu elsewhere (`lookup_gpu`), each with the context it holds
+ *                    at (`lookup_context`, `lookup_gpu_context`)
+ *   2. multipliers   quant Q vs FP16 from paired cells (same model, backend, GPU, metric, context),
+ *                    else the registry default; `quant_efficiency` = multiplier / bytes ratio
  *   3. power law     tok/s = a · params_B^(−b) on FP16-equivalent, reference-GPU tok/s (LM, log-log seed)
- *   4. physics       roofline = bandwidth / bytes_per_token, bytes_per_token = active_params · bpw/8 + KV(ctx);
- *                    efficiency = measured / roofline per backend (and backend × quant family)
- *   5. cross-GPU     lookup and power law scale by bandwidth_gpu / bandwidth_reference
- *   6. route choice  physics vs power law, scored leave-one-model-out on the training records
+ *   4. physics       time per token = overhead + bytes_per_token / (bandwidth · η) per backend, with
+ *                    bytes_per_token = active_params · bpw/8 + KV(ctx), overhead ≥ 0, η ≤ 1
+ *                    (non-negative least squares on relative time error); roofline = bandwidth / bytes
+ *   5. route choice  physics vs power law for unmeasured models, scored leave-one-model-out
  *
- * Prediction order: exact lookup → bandwidth-scaled lookup → FP16 × multiplier → chosen fallback
- * route → labelled default. No prediction exceeds the roofline.
+ * Prediction order: exact lookup (context-scaled) → bandwidth-scaled reference lookup → nearest
+ * measured sibling quant of the same model and backend → chosen fallback route → labelled default.
+ * No prediction exceeds the roofline, and none is NaN or ≤ 0.
+ *
+ * Everything the fit and its leave-one-model-out folds need is aggregated once into per-cell,
+ * per-(backend, model) and per-(model, quant) sufficient statistics, so a fold is a subtraction of
+ * sums: the cost is linear in the records (plus one sort that makes the sums independent of input
+ * order) and quadratic only in the number of distinct models.
  */
 import { z } from 'zod';
-import { evaluatePowerLaw, fitPowerLaw } from '../math/power-law.ts';
-import { median, type SpreadSummary, spreadSummary } from '../math/robust.ts';
+import { type GramSystem, nonNegativeLeastSquaresGram } from '../math/least-squares.ts';
+import {
+  addLogLogPoint,
+  emptyLogLogSums,
+  evaluatePowerLaw,
+  fitPowerLaw,
+  type LogLogSums,
+  powerLawFromLogLogSums,
+} from '../math/power-law.ts';
+import { quantileSorted, type SpreadSummary } from '../math/robust.ts';
 import type { GpuSpec, ModelSpec, QuantSpec, ThroughputRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
-import { compositeKey, dict } from '../util/keys.ts';
+import { compositeKey, dict, splitKey } from '../util/keys.ts';
 import type { Diagnostics, FitResult, Provenance, ResidualSummary, SpecLookup } from './types.ts';
 import { kvCacheBytes } from './vram.ts';
 
@@ -36,6 +52,17 @@ export const EfficiencySchema = z.strictObject({
   n: z.number().int().positive(),
 });
 
+/**
+ * Decode time per token of one backend: t = overhead_ms/1000 + bytes_per_token /
+ * (bandwidth · bandwidth_efficiency), fitted over `n` records.
+ */
+export const DecodeTimeSchema = z.strictObject({
+  overhead_ms: nonNegative,
+  bandwidth_efficiency: positive,
+  n: z.number().int().positive(),
+});
+export type DecodeTime = z.infer<typeof DecodeTimeSchema>;
+
 /** Leave-one-model-out error of one fallback route: MAPE (fraction) and RMSE of ln(ŷ/y). */
 export const RouteScoreSchema = z.strictObject({
   mape: nonNegative,
@@ -47,7 +74,7 @@ export type RouteScore = z.infer<typeof RouteScoreSchema>;
 export const QuantMultiplierSourceSchema = z.strictObject({
   /** `measured` from paired cells, `default` from the registry, `baseline` for the reference quant. */
   source: z.enum(['measured', 'default', 'baseline']),
-  /** Number of (model, backend, GPU) pairs behind a measured multiplier; 0 otherwise. */
+  /** Number of paired cells behind a measured multiplier; 0 otherwise. */
   n: z.number().int().nonnegative(),
 });
 
@@ -60,22 +87,35 @@ export const ThroughputCoefficientsSchema = z.strictObject({
   lookup: z.record(z.string(), positive),
   /** Total record weight behind each `lookup` cell. */
   lookup_n: z.record(z.string(), positive),
+  /** Context (tokens) at which each `lookup` value holds; other contexts scale by the roofline ratio. */
+  lookup_context: z.record(z.string(), positive),
   /** model|backend|quant|gpu → mean tok/s for GPUs other than the reference. */
   lookup_gpu: z.record(z.string(), positive),
   lookup_gpu_n: z.record(z.string(), positive),
+  lookup_gpu_context: z.record(z.string(), positive),
   quant_multipliers: z.record(z.string(), positive),
   quant_multiplier_sources: z.record(z.string(), QuantMultiplierSourceSchema),
+  /** Measured multiplier ÷ bytes-per-token ratio vs the baseline quant (1 = the speed-up physics allows). */
+  quant_efficiency: z.record(z.string(), positive),
+  /** Effective bits per weight of every quant the coefficients know (sibling-quant scaling). */
+  quant_bits_per_weight: z.record(z.string(), positive),
   size_power_a: nonNegative,
   size_power_b: z.number(),
   size_power_converged: z.boolean(),
   size_power_method: z.enum(['levenberg-marquardt', 'log-log', 'mean']),
   size_power_n: z.number().int().nonnegative(),
-  /** Efficiency per backend. */
+  /** Efficiency (measured / roofline) per backend. */
   efficiency: z.record(z.string(), EfficiencySchema),
   /** Efficiency per backend|quant family (only groups with enough records). */
   efficiency_by_family: z.record(z.string(), EfficiencySchema),
-  /** Efficiency over every record; used for a backend with no data. */
+  /** Efficiency over every record. */
   efficiency_global: EfficiencySchema.nullable(),
+  /** Physics route per backend: per-token overhead and bandwidth efficiency. */
+  decode_time: z.record(z.string(), DecodeTimeSchema),
+  /** The same fitted over every backend; used for a backend with no data. */
+  decode_time_global: DecodeTimeSchema.nullable(),
+  /** Upper bound on `bandwidth_efficiency` (a GPU cannot stream faster than its bandwidth). */
+  max_bandwidth_efficiency: positive,
   fallback_route: z.enum(FALLBACK_ROUTES),
   route_scores: z.strictObject({
     physics: RouteScoreSchema.nullable(),
@@ -113,13 +153,16 @@ export interface ThroughputFitOptions {
   /** Fewest records for a backend|quant-family efficiency group.
    * @default 3 */
   readonly minFamilyGroup?: number;
+  /** Upper bound on the physics route's bandwidth efficiency η.
+   * @default 1 */
+  readonly maxBandwidthEfficiency?: number;
   /** Leave-one-model-out metric that chooses the fallback route.
    * @default "log_rmse" */
   readonly selectRouteBy?: 'log_rmse' | 'mape';
   /** Route used when neither can be scored (fewer than two models with specs).
    * @default "physics" */
   readonly defaultFallbackRoute?: FallbackRoute;
-  /** Extra quant ids to carry a (default) multiplier for, e.g. every registry quant.
+  /** Extra quant ids to carry a (default) multiplier and bits per weight for, e.g. every registry quant.
    * @default [] */
   readonly quants?: readonly string[];
   /** tok/s returned, labelled `unknown`, when nothing at all is known about a model.
@@ -140,6 +183,7 @@ export const DEFAULT_THROUGHPUT_FIT_OPTIONS = {
   kvBytes: 2,
   baselineQuant: 'FP16',
   minFamilyGroup: 3,
+  maxBandwidthEfficiency: 1,
   selectRouteBy: 'log_rmse',
   defaultFallbackRoute: 'physics',
   quants: [],
@@ -161,6 +205,7 @@ function resolveThroughputFitOptions(options: ThroughputFitOptions): ResolvedThr
   for (const key of [
     'defaultContext',
     'kvBytes',
+    'maxBandwidthEfficiency',
     'unknownTokPerS',
     'powerLawMaxA',
     'powerLawMaxB',
@@ -187,6 +232,12 @@ function resolveThroughputFitOptions(options: ThroughputFitOptions): ResolvedThr
 // Physics
 // ------------------------------------------------------------------------------------------
 
+/** Bytes read per decoded token: active_params · bpw / 8 + KV bytes at `context` (batch 1). */
+function bytesPerToken(model: ModelSpec, bitsPerWeight: number, context: number, kvBytes: number): number {
+  const active = model.activeParamsB > 0 ? model.activeParamsB : model.paramsB;
+  return (active * 1e9 * bitsPerWeight) / 8 + kvCacheBytes(model, context, 1, kvBytes);
+}
+
 /**
  * `rooflineTokPerS(model, quant, gpu, context, kvBytes)` is the memory-bound decode ceiling
  * bandwidth / bytes_per_token, with bytes_per_token = active_params · bpw / 8 + KV bytes at the
@@ -200,246 +251,390 @@ export function rooflineTokPerS(
   context: number,
   kvBytes: number,
 ): number {
-  const active = model.activeParamsB > 0 ? model.activeParamsB : model.paramsB;
-  const bytes = (active * 1e9 * quant.bitsPerWeight) / 8 + kvCacheBytes(model, context, 1, kvBytes);
+  const bytes = bytesPerToken(model, quant.bitsPerWeight, context, kvBytes);
   return bytes > 0 ? (gpu.bandwidthGbs * 1e9) / bytes : Number.POSITIVE_INFINITY;
 }
 
+/**
+ * `decodeTokPerS(fit, bytesPerToken, bandwidthGbs)` = 1 / (overhead + bytes / (bandwidth · η)),
+ * the physics route's single-stream decode rate.
+ * @example decodeTokPerS({ overhead_ms: 1, bandwidth_efficiency: 1, n: 1 }, 4e9, 1000) // 1 / (1 ms + 4 ms) = 200
+ */
+export function decodeTokPerS(fit: DecodeTime, bytes: number, bandwidthGbs: number): number {
+  return 1 / (fit.overhead_ms / 1000 + bytes / (bandwidthGbs * 1e9 * fit.bandwidth_efficiency));
+}
+
 /** Own-property read of a coefficient table (artifact objects come from JSON.parse). */
-function own<V>(table: Readonly<Record<string, V>>, key: string): V | undefined {
-  return Object.hasOwn(table, key) ? table[key] : undefined;
+function own<V>(table: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 // ------------------------------------------------------------------------------------------
-// Fit
+// Fit: records → rows with their specs resolved once
 // ------------------------------------------------------------------------------------------
 
 interface Row {
   readonly model: string;
+  /** Index of the model among the sorted distinct models (fold id). */
+  readonly mi: number;
   readonly backend: string;
   readonly quant: string;
   readonly gpu: string;
+  readonly metric: string;
   readonly y: number;
   readonly weight: number;
   readonly context: number;
   readonly modelSpec: ModelSpec | undefined;
   readonly quantSpec: QuantSpec | undefined;
   readonly gpuSpec: GpuSpec | undefined;
+  /** Bytes per token (NaN without model and quant specs). */
+  readonly bytes: number;
+  /** Seconds per token at the GPU's full bandwidth (NaN without all three specs). */
+  readonly x: number;
 }
 
-function prepare(
-  train: readonly ThroughputRecord[],
-  o: ResolvedThroughputOptions,
-): { rows: Row[]; multiAgent: number; invalid: number } {
-  const rows: Row[] = [];
+interface Prepared {
+  readonly rows: Row[];
+  readonly multiAgent: number;
+  readonly invalid: number;
+}
+
+/** A numeric sort key from a content-derived id (first 12 hex digits), NaN when it has none. */
+function idKey(id: string): number {
+  const v = Number.parseInt(id.slice(0, 12), 16);
+  return /^[0-9a-f]{12}/i.test(id) ? v : Number.NaN;
+}
+
+function cached<V>(lookup: (id: string) => V | undefined): (id: string) => V | undefined {
+  const memo = new Map<string, V | undefined>();
+  return (id) => {
+    if (memo.has(id)) return memo.get(id);
+    const v = lookup(id);
+    memo.set(id, v);
+    return v;
+  };
+}
+
+function prepare(train: readonly ThroughputRecord[], o: ResolvedThroughputOptions): Prepared {
   let multiAgent = 0;
   let invalid = 0;
+  const kept: ThroughputRecord[] = [];
+  for (const r of train) {
+    if (r.nAgents !== 1) multiAgent++;
+    else if (!(Number.isFinite(r.tokPerS) && r.tokPerS > 0)) invalid++;
+    else kept.push(r);
+  }
   // Canonical order (content-derived ids) so the floating-point sums do not depend on input order.
-  const ordered = [...train].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.tokPerS - b.tokPerS));
-  for (const r of ordered) {
-    if (r.nAgents !== 1) {
-      multiAgent++;
-      continue;
-    }
-    if (!(Number.isFinite(r.tokPerS) && r.tokPerS > 0)) {
-      invalid++;
-      continue;
-    }
-    const gpuSpec = o.specs.gpu(r.gpu);
-    rows.push({
+  // Hex ids sort by their numeric value; any other id falls back to string order.
+  const n = kept.length;
+  const keys = new Float64Array(n);
+  let numeric = true;
+  for (let i = 0; i < n; i++) {
+    keys[i] = idKey(kept[i]!.id);
+    if (Number.isNaN(keys[i]!)) numeric = false;
+  }
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort(
+    numeric
+      ? (a, b) =>
+          keys[a]! - keys[b]! ||
+          (kept[a]!.id < kept[b]!.id ? -1 : kept[a]!.id > kept[b]!.id ? 1 : kept[a]!.tokPerS - kept[b]!.tokPerS)
+      : (a, b) =>
+          kept[a]!.id < kept[b]!.id ? -1 : kept[a]!.id > kept[b]!.id ? 1 : kept[a]!.tokPerS - kept[b]!.tokPerS,
+  );
+  const modelOf = cached((id) => o.specs.model(id));
+  const quantOf = cached((id) => o.specs.quant(id));
+  const gpuOf = cached((id) => {
+    const g = o.specs.gpu(id);
+    return g && g.bandwidthGbs > 0 ? g : undefined;
+  });
+  const modelIds = [...new Set(kept.map((r) => r.model))].sort();
+  const modelIndex = new Map(modelIds.map((m, i) => [m, i] as const));
+  const rows: Row[] = new Array<Row>(n);
+  for (let k = 0; k < n; k++) {
+    const r = kept[order[k]!]!;
+    const modelSpec = modelOf(r.model);
+    const quantSpec = quantOf(r.quant);
+    const gpuSpec = gpuOf(r.gpu);
+    const context = r.contextLength !== null && r.contextLength > 0 ? r.contextLength : o.defaultContext;
+    const bytes =
+      modelSpec && quantSpec ? bytesPerToken(modelSpec, quantSpec.bitsPerWeight, context, o.kvBytes) : Number.NaN;
+    rows[k] = {
       model: r.model,
+      mi: modelIndex.get(r.model)!,
       backend: r.backend,
       quant: r.quant,
       gpu: r.gpu,
+      metric: r.metric,
       y: r.tokPerS,
       weight: r.weight > 0 && Number.isFinite(r.weight) ? r.weight : 1,
-      context: r.contextLength !== null && r.contextLength > 0 ? r.contextLength : o.defaultContext,
-      modelSpec: o.specs.model(r.model),
-      quantSpec: o.specs.quant(r.quant),
-      gpuSpec: gpuSpec && gpuSpec.bandwidthGbs > 0 ? gpuSpec : undefined,
-    });
+      context,
+      modelSpec,
+      quantSpec,
+      gpuSpec,
+      bytes,
+      x: gpuSpec && bytes > 0 ? bytes / (gpuSpec.bandwidthGbs * 1e9) : Number.NaN,
+    };
   }
   return { rows, multiAgent, invalid };
 }
 
-function weightedCells(
-  rows: readonly Row[],
-  keyOf: (r: Row) => string,
-): Map<string, { mean: number; w: number }> {
-  const acc = new Map<string, { sw: number; swy: number }>();
-  for (const r of rows) {
-    const k = keyOf(r);
-    const a = acc.get(k) ?? { sw: 0, swy: 0 };
-    a.sw += r.weight;
-    a.swy += r.weight * r.y;
-    acc.set(k, a);
-  }
-  const out = new Map<string, { mean: number; w: number }>();
-  for (const k of [...acc.keys()].sort()) {
-    const a = acc.get(k)!;
-    out.set(k, { mean: a.swy / a.sw, w: a.sw });
-  }
-  return out;
+// ------------------------------------------------------------------------------------------
+// Fit: tables
+// ------------------------------------------------------------------------------------------
+
+/** Sufficient statistics of one lookup cell. */
+interface CellAcc {
+  sw: number;
+  swy: number;
+  swc: number;
+  /** Σ w / bytes (the harmonic mean of bytes gives the context whose roofline is the mean roofline). */
+  swInvBytes: number;
+  allBytes: boolean;
+  cMin: number;
+  cMax: number;
+  readonly modelSpec: ModelSpec | undefined;
+  readonly bpw: number;
 }
 
-/** Coefficients before route selection (also what each leave-one-model-out fold fits). */
-type CoreCoefficients = Omit<ThroughputCoefficients, 'fallback_route' | 'route_scores' | 'route_selection'>;
-
-function fitCore(rows: readonly Row[], o: ResolvedThroughputOptions, notes: string[]): CoreCoefficients {
-  const refRows = rows.filter((r) => r.gpu === o.referenceGpu);
-  const otherRows = rows.filter((r) => r.gpu !== o.referenceGpu);
-
-  // 1. Lookups.
-  const lookup = dict<number>();
-  const lookupN = dict<number>();
-  for (const [k, c] of weightedCells(refRows, (r) => compositeKey(r.model, r.backend, r.quant))) {
-    lookup[k] = c.mean;
-    lookupN[k] = c.w;
+function addToCell(cells: Map<string, CellAcc>, key: string, r: Row): void {
+  let a = cells.get(key);
+  if (!a) {
+    a = {
+      sw: 0,
+      swy: 0,
+      swc: 0,
+      swInvBytes: 0,
+      allBytes: true,
+      cMin: r.context,
+      cMax: r.context,
+      modelSpec: r.modelSpec,
+      bpw: r.quantSpec?.bitsPerWeight ?? Number.NaN,
+    };
+    cells.set(key, a);
   }
-  const lookupGpu = dict<number>();
-  const lookupGpuN = dict<number>();
-  for (const [k, c] of weightedCells(otherRows, (r) => compositeKey(r.model, r.backend, r.quant, r.gpu))) {
-    lookupGpu[k] = c.mean;
-    lookupGpuN[k] = c.w;
-  }
+  a.sw += r.weight;
+  a.swy += r.weight * r.y;
+  a.swc += r.weight * r.context;
+  if (r.bytes > 0) a.swInvBytes += r.weight / r.bytes;
+  else a.allBytes = false;
+  a.cMin = Math.min(a.cMin, r.context);
+  a.cMax = Math.max(a.cMax, r.context);
+}
 
-  // 2. Quant multipliers from paired cells (same model, backend, GPU), weighted by the smaller cell
-  //    weight. Quants outside the registry (`unknown`) are not paired: their ratio means nothing.
-  const groups = new Map<string, Map<string, { sw: number; swy: number }>>();
+/**
+ * Context at which a cell's mean holds: with constant efficiency, mean tok/s = η·BW·mean(1/bytes),
+ * which is the roofline at the context c* with bytes(c*) = 1 / mean(1/bytes). Without specs (or a
+ * model with no KV term), the weighted mean context.
+ */
+function cellContext(a: CellAcc, kvBytes: number): number {
+  const mean = a.swc / a.sw;
+  if (a.cMin === a.cMax) return a.cMin;
+  if (!a.allBytes || !a.modelSpec || !(a.bpw > 0)) return mean;
+  const perToken = kvCacheBytes(a.modelSpec, 1, 1, kvBytes);
+  if (!(perToken > 0)) return mean;
+  const bytesStar = a.sw / a.swInvBytes;
+  const c = (bytesStar - bytesPerToken(a.modelSpec, a.bpw, 0, kvBytes)) / perToken;
+  return Number.isFinite(c) ? Math.min(a.cMax, Math.max(a.cMin, c)) : mean;
+}
+
+interface Pair {
+  readonly quant: string;
+  readonly mi: number;
+  readonly weight: number;
+  readonly ratio: number;
+  /** ratio × bytes(Q)/bytes(baseline); NaN without a model spec. */
+  readonly rho: number;
+}
+
+/** Paired quant/baseline cells: same model, backend, GPU, metric and context. */
+function quantPairs(rows: readonly Row[], o: ResolvedThroughputOptions): Pair[] {
+  const groups = new Map<string, Map<string, { sw: number; swy: number; row: Row }>>();
   for (const r of rows) {
-    const gk = compositeKey(r.model, r.backend, r.gpu);
-    const inner = groups.get(gk) ?? new Map<string, { sw: number; swy: number }>();
-    const cell = inner.get(r.quant) ?? { sw: 0, swy: 0 };
-    cell.sw += r.weight;
-    cell.swy += r.weight * r.y;
-    inner.set(r.quant, cell);
-    groups.set(gk, inner);
+    const gk = compositeKey(r.model, r.backend, r.gpu, r.metric, String(r.context));
+    let inner = groups.get(gk);
+    if (!inner) {
+      inner = new Map();
+      groups.set(gk, inner);
+    }
+    const cell = inner.get(r.quant);
+    if (cell) {
+      cell.sw += r.weight;
+      cell.swy += r.weight * r.y;
+    } else inner.set(r.quant, { sw: r.weight, swy: r.weight * r.y, row: r });
   }
-  const pairs = new Map<string, { swr: number; sw: number; n: number }>();
+  const pairs: Pair[] = [];
   for (const gk of [...groups.keys()].sort()) {
     const inner = groups.get(gk)!;
     const base = inner.get(o.baselineQuant);
     if (!base) continue;
     for (const q of [...inner.keys()].sort()) {
-      if (q === o.baselineQuant || !o.specs.quant(q)) continue;
+      if (q === o.baselineQuant) continue;
       const cell = inner.get(q)!;
-      const pairWeight = Math.min(cell.sw, base.sw);
-      const a = pairs.get(q) ?? { swr: 0, sw: 0, n: 0 };
-      a.swr += pairWeight * (cell.swy / cell.sw / (base.swy / base.sw));
-      a.sw += pairWeight;
-      a.n += 1;
-      pairs.set(q, a);
+      // Quants outside the registry (`unknown`) are not paired: their ratio means nothing.
+      if (!cell.row.quantSpec) continue;
+      const ratio = cell.swy / cell.sw / (base.swy / base.sw);
+      const rho = cell.row.bytes > 0 && base.row.bytes > 0 ? (ratio * cell.row.bytes) / base.row.bytes : Number.NaN;
+      pairs.push({ quant: q, mi: cell.row.mi, weight: Math.min(cell.sw, base.sw), ratio, rho });
     }
   }
-  const quantMultipliers = dict<number>();
-  const quantSources = dict<{ source: 'measured' | 'default' | 'baseline'; n: number }>();
-  quantMultipliers[o.baselineQuant] = 1;
-  quantSources[o.baselineQuant] = { source: 'baseline', n: 0 };
-  for (const q of [...pairs.keys()].sort()) {
-    const a = pairs.get(q)!;
-    quantMultipliers[q] = a.swr / a.sw;
-    quantSources[q] = { source: 'measured', n: a.n };
-  }
-  const seenQuants = [...new Set([...rows.map((r) => r.quant), ...o.quants])].sort();
-  for (const q of seenQuants) {
-    if (Object.hasOwn(quantMultipliers, q)) continue;
-    const spec = o.specs.quant(q);
-    if (spec && Number.isFinite(spec.defaultTpsMultiplier) && spec.defaultTpsMultiplier > 0) {
-      quantMultipliers[q] = spec.defaultTpsMultiplier;
-      quantSources[q] = { source: 'default', n: 0 };
+  return pairs;
+}
+
+/** Weighted mean multiplier (and quant efficiency) per quant over `pairs`, skipping model `skip`. */
+function pairMeans(
+  pairs: readonly Pair[],
+  skip: number,
+): Map<string, { multiplier: number; n: number; rho: number | undefined }> {
+  const acc = new Map<string, { swr: number; sw: number; n: number; swp: number; swpw: number }>();
+  for (const p of pairs) {
+    if (p.mi === skip) continue;
+    const a = acc.get(p.quant) ?? { swr: 0, sw: 0, n: 0, swp: 0, swpw: 0 };
+    a.swr += p.weight * p.ratio;
+    a.sw += p.weight;
+    a.n += 1;
+    if (Number.isFinite(p.rho)) {
+      a.swp += p.weight * p.rho;
+      a.swpw += p.weight;
     }
+    acc.set(p.quant, a);
   }
-  const multiplierOf = (quant: string, spec: QuantSpec | undefined): number | undefined =>
-    own(quantMultipliers, quant) ??
-    (spec && spec.defaultTpsMultiplier > 0 ? spec.defaultTpsMultiplier : undefined);
-
-  // 3. Power law on FP16-equivalent tok/s at reference-GPU bandwidth, one point per record.
-  const refSpec = o.specs.gpu(o.referenceGpu);
-  const px: number[] = [];
-  const py: number[] = [];
-  const pw: number[] = [];
-  for (const r of rows) {
-    if (!r.modelSpec || !(r.modelSpec.paramsB > 0)) continue;
-    const m = multiplierOf(r.quant, r.quantSpec);
-    if (m === undefined) continue;
-    let bw = 1;
-    if (r.gpu !== o.referenceGpu) {
-      if (!r.gpuSpec || !refSpec || !(refSpec.bandwidthGbs > 0)) continue;
-      bw = refSpec.bandwidthGbs / r.gpuSpec.bandwidthGbs;
-    }
-    px.push(r.modelSpec.paramsB);
-    py.push((r.y / m) * bw);
-    pw.push(r.weight);
+  const out = new Map<string, { multiplier: number; n: number; rho: number | undefined }>();
+  for (const q of [...acc.keys()].sort()) {
+    const a = acc.get(q)!;
+    out.set(q, { multiplier: a.swr / a.sw, n: a.n, rho: a.swpw > 0 ? a.swp / a.swpw : undefined });
   }
-  const law = fitPowerLaw(px, py, {
-    weights: pw,
-    maxA: o.powerLawMaxA,
-    maxB: o.powerLawMaxB,
-    maxIterations: o.powerLawMaxIterations,
-  });
-  if (!law.converged && law.note) notes.push(`power law: ${law.note} (method ${law.method}, n ${law.n})`);
+  return out;
+}
 
-  // 4. Efficiency = measured / roofline, per backend, per backend|family, overall.
-  const byBackend = new Map<string, number[]>();
-  const byFamily = new Map<string, number[]>();
-  const all: number[] = [];
-  for (const r of rows) {
-    if (!r.modelSpec || !r.quantSpec || !r.gpuSpec) continue;
-    const roof = rooflineTokPerS(r.modelSpec, r.quantSpec, r.gpuSpec, r.context, o.kvBytes);
-    if (!(Number.isFinite(roof) && roof > 0)) continue;
-    const eff = r.y / roof;
-    all.push(eff);
-    const fk = compositeKey(r.backend, r.quantSpec.family);
-    byBackend.set(r.backend, [...(byBackend.get(r.backend) ?? []), eff]);
-    byFamily.set(fk, [...(byFamily.get(fk) ?? []), eff]);
-  }
-  const efficiency = dict<SpreadSummary>();
-  for (const k of [...byBackend.keys()].sort()) efficiency[k] = spreadSummary(byBackend.get(k)!)!;
-  const efficiencyByFamily = dict<SpreadSummary>();
-  for (const k of [...byFamily.keys()].sort()) {
-    const v = byFamily.get(k)!;
-    if (v.length >= o.minFamilyGroup) efficiencyByFamily[k] = spreadSummary(v)!;
-  }
-  const over = all.filter((e) => e > 1).length;
-  if (over > 0)
-    notes.push(
-      `${over} record(s) measured above the roofline (efficiency > 1): check bandwidth and bpw specs`,
-    );
-
-  const lookupValues = Object.values(lookup);
-  const gpuValues = Object.values(lookupGpu);
-  const unknown =
-    lookupValues.length > 0
-      ? median(lookupValues)
-      : gpuValues.length > 0
-        ? median(gpuValues)
-        : o.unknownTokPerS;
-
+function summary(values: Float64Array): SpreadSummary | null {
+  if (values.length === 0) return null;
+  values.sort();
   return {
-    lookup,
-    lookup_n: lookupN,
-    lookup_gpu: lookupGpu,
-    lookup_gpu_n: lookupGpuN,
-    quant_multipliers: quantMultipliers,
-    quant_multiplier_sources: quantSources,
-    size_power_a: law.a,
-    size_power_b: law.b,
-    size_power_converged: law.converged,
-    size_power_method: law.method,
-    size_power_n: law.n,
-    efficiency,
-    efficiency_by_family: efficiencyByFamily,
-    efficiency_global: spreadSummary(all),
-    route_selected_by: o.selectRouteBy,
-    reference_gpu: o.referenceGpu,
-    baseline_quant: o.baselineQuant,
-    default_context: o.defaultContext,
-    kv_bytes: o.kvBytes,
-    unknown_tok_per_s: unknown,
-    n_records: rows.length,
-    n_excluded_multi_agent: 0,
-    fitted: rows.length > 0,
+    median: quantileSorted(values, 0.5),
+    p10: quantileSorted(values, 0.1),
+    p90: quantileSorted(values, 0.9),
+    n: values.length,
   };
+}
+
+/** Growable Float64Array. */
+class Floats {
+  private data = new Float64Array(8);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  values(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Fit: physics (decode time) and power law from sufficient statistics
+// ------------------------------------------------------------------------------------------
+
+/** Gram sums of t − x/η_max = overhead + s′·x on columns [x, 1], weights w·y² (relative time error). */
+interface DecodeSums {
+  g00: number;
+  g01: number;
+  g11: number;
+  b0: number;
+  b1: number;
+  c: number;
+  n: number;
+}
+
+const emptyDecodeSums = (): DecodeSums => ({ g00: 0, g01: 0, g11: 0, b0: 0, b1: 0, c: 0, n: 0 });
+
+function addDecode(s: DecodeSums, r: Row, maxEta: number): void {
+  const w = r.weight * r.y * r.y;
+  const z = 1 / r.y - r.x / maxEta;
+  s.g00 += w * r.x * r.x;
+  s.g01 += w * r.x;
+  s.g11 += w;
+  s.b0 += w * r.x * z;
+  s.b1 += w * z;
+  s.c += w * z * z;
+  s.n += 1;
+}
+
+function subtractDecode(a: DecodeSums, b: DecodeSums | undefined): DecodeSums {
+  if (!b) return a;
+  return {
+    g00: a.g00 - b.g00,
+    g01: a.g01 - b.g01,
+    g11: a.g11 - b.g11,
+    b0: a.b0 - b.b0,
+    b1: a.b1 - b.b1,
+    c: a.c - b.c,
+    n: a.n - b.n,
+  };
+}
+
+/**
+ * Non-negative least squares for t = overhead + (1/η_max + s′)·x: the slope column comes first, so
+ * when overhead and slope explain the data equally (a single bytes value) the fit keeps the
+ * bandwidth term, which is the one that transfers to other GPUs.
+ */
+function decodeFromSums(s: DecodeSums, maxEta: number): DecodeTime | null {
+  if (s.n <= 0 || !(s.g11 > 0)) return null;
+  const system: GramSystem = {
+    gram: [
+      [s.g00, s.g01],
+      [s.g01, s.g11],
+    ],
+    xty: [s.b0, s.b1],
+    yty: s.c,
+  };
+  const { beta } = nonNegativeLeastSquaresGram(system);
+  const slope = 1 / maxEta + beta[0]!;
+  const overhead = beta[1]!;
+  const eta = 1 / slope;
+  if (!(Number.isFinite(eta) && eta > 0 && Number.isFinite(overhead) && overhead >= 0)) return null;
+  return { overhead_ms: overhead * 1000, bandwidth_efficiency: eta, n: s.n };
+}
+
+/** Per-(model, quant) sums for the FP16-equivalent power law, before dividing by the multiplier. */
+interface LawAcc {
+  /** Σ A·{1, u, u², v, u·v} with A = w·(y·bw)², u = ln params, v = ln(y·bw). */
+  readonly sums: LogLogSums;
+  /** Σ w and Σ w·y·bw (the mean fallback). */
+  sw: number;
+  swy: number;
+}
+
+/** FP16-equivalent log-log sums for a fold (model `skip` left out) under multipliers `mult`. */
+function foldLawSums(
+  law: ReadonlyMap<number, ReadonlyMap<string, LawAcc>>,
+  skip: number,
+  mult: (quant: string) => number | undefined,
+): { sums: LogLogSums; sw: number; swy: number } {
+  const out = emptyLogLogSums();
+  let sw = 0;
+  let swy = 0;
+  for (const [mi, inner] of law) {
+    if (mi === skip) continue;
+    for (const [q, a] of inner) {
+      const m = mult(q);
+      if (m === undefined || !(m > 0)) continue;
+      const k = 1 / (m * m);
+      const lm = Math.log(m);
+      out.sw += k * a.sums.sw;
+      out.su += k * a.sums.su;
+      out.suu += k * a.sums.suu;
+      out.sv += k * (a.sums.sv - lm * a.sums.sw);
+      out.suv += k * (a.sums.suv - lm * a.sums.su);
+      sw += a.sw;
+      swy += a.swy / m;
+    }
+  }
+  return { sums: out, sw, swy };
 }
 
 function scoreOf(actual: readonly number[], predicted: readonly number[]): RouteScore | null {
@@ -454,57 +649,17 @@ function scoreOf(actual: readonly number[], predicted: readonly number[]): Route
   return { mape: ape / n, log_rmse: Math.sqrt(sl / n), n };
 }
 
-/**
- * Leave-one-model-out comparison of the two fallback routes: refit on the other models, predict the
- * held-out model's records with each route (roofline-clamped), score both on the same records.
- */
-function scoreRoutes(
-  rows: readonly Row[],
-  o: ResolvedThroughputOptions,
-): { physics: RouteScore | null; power_law: RouteScore | null; folds: number } {
-  const refSpec = o.specs.gpu(o.referenceGpu);
-  const eligible = rows.filter((r) => r.modelSpec && r.quantSpec && r.gpuSpec);
-  const models = [...new Set(eligible.map((r) => r.model))].sort();
-  if (models.length < 2 || !refSpec || !(refSpec.bandwidthGbs > 0))
-    return { physics: null, power_law: null, folds: 0 };
-  const actual: number[] = [];
-  const phys: number[] = [];
-  const pl: number[] = [];
-  for (const m of models) {
-    const core = fitCore(
-      rows.filter((r) => r.model !== m),
-      o,
-      [],
-    );
-    for (const r of eligible) {
-      if (r.model !== m) continue;
-      const query: ThroughputQuery = {
-        modelId: r.model,
-        model: r.modelSpec!,
-        quant: r.quantSpec!,
-        backend: r.backend,
-        gpu: r.gpuSpec!,
-        referenceGpu: refSpec,
-        context: r.context,
-      };
-      const roof = rooflineTokPerS(r.modelSpec!, r.quantSpec!, r.gpuSpec!, r.context, o.kvBytes);
-      const a = physicsRoute(core, query);
-      const b = powerLawRoute(core, query);
-      if (a === null || b === null || !(a > 0) || !(b > 0)) continue;
-      actual.push(r.y);
-      phys.push(Math.min(a, roof));
-      pl.push(Math.min(b, roof));
-    }
-  }
-  return { physics: scoreOf(actual, phys), power_law: scoreOf(actual, pl), folds: models.length };
-}
+// ------------------------------------------------------------------------------------------
+// Fit
+// ------------------------------------------------------------------------------------------
 
 /**
- * `fitThroughput(train, { specs, referenceGpu })` builds the lookups, quant multipliers, size power
- * law and per-backend roofline efficiencies from the N=1 training records (records with
- * `nAgents` ≠ 1 are excluded and counted), then picks the fallback route for unmeasured models by
- * leave-one-model-out error. Never throws on data: an empty set gives `fitted: false`, empty
- * tables and `status: 'empty'`; a power law that did not converge is reported in the diagnostics.
+ * `fitThroughput(train, { specs, referenceGpu })` builds the context-aware lookups, the quant
+ * multipliers and quant efficiencies, the size power law, the per-backend decode-time physics and
+ * efficiency summaries from the N=1 training records (records with `nAgents` ≠ 1 are excluded and
+ * counted), then picks the fallback route for unmeasured models by leave-one-model-out error.
+ * Never throws on data: an empty set gives `fitted: false`, empty tables and `status: 'empty'`; a
+ * power law that did not converge is reported in the diagnostics.
  * @example fitThroughput(train, { specs, referenceGpu: 'rtx-4080-laptop' }).coefficients.lookup['llama3.2-1b|ollama|FP16']
  */
 export function fitThroughput(
@@ -517,47 +672,280 @@ export function fitThroughput(
   if (multiAgent > 0)
     notes.push(`${multiAgent} record(s) with nAgents ≠ 1 excluded (the model is per single stream)`);
   if (invalid > 0) notes.push(`${invalid} record(s) with non-positive tok/s skipped`);
-  const noSpec = rows.filter((r) => !r.modelSpec).length;
+  let noSpec = 0;
+  for (const r of rows) if (!r.modelSpec) noSpec++;
   if (noSpec > 0)
     notes.push(`${noSpec} record(s) without a model spec: lookup only (no power law or physics)`);
-  if (!o.specs.gpu(o.referenceGpu)) {
+  const refSpec = o.specs.gpu(o.referenceGpu);
+  const refBw = refSpec && refSpec.bandwidthGbs > 0 ? refSpec.bandwidthGbs : undefined;
+  if (!refSpec) {
     notes.push(`reference GPU ${o.referenceGpu} not in the registry: no cross-GPU scaling during the fit`);
   }
+  const maxEta = o.maxBandwidthEfficiency;
 
-  // 1–5. Tables, multipliers, power law, efficiencies.
-  const core = fitCore(rows, o, notes);
+  // 1. One pass over the rows: lookup cells, efficiencies, decode-time and power-law sums.
+  const refCells = new Map<string, CellAcc>();
+  const gpuCells = new Map<string, CellAcc>();
+  const byBackend = new Map<string, Floats>();
+  const byFamily = new Map<string, Floats>();
+  const allEff = new Floats();
+  let over = 0;
+  const decodeTotal = emptyDecodeSums();
+  const decodeByBackend = new Map<string, DecodeSums>();
+  const decodeByModel = new Map<number, DecodeSums>();
+  const decodeByBackendModel = new Map<string, Map<number, DecodeSums>>();
+  const seenQuants = new Set<string>(o.quants);
+  for (const r of rows) {
+    seenQuants.add(r.quant);
+    if (r.gpu === o.referenceGpu) addToCell(refCells, compositeKey(r.model, r.backend, r.quant), r);
+    else addToCell(gpuCells, compositeKey(r.model, r.backend, r.quant, r.gpu), r);
+    if (!(r.x > 0) || !r.quantSpec) continue;
+    const eff = r.x * r.y;
+    if (eff > 1) over++;
+    allEff.push(eff);
+    let fb = byBackend.get(r.backend);
+    if (!fb) byBackend.set(r.backend, (fb = new Floats()));
+    fb.push(eff);
+    const fk = compositeKey(r.backend, r.quantSpec.family);
+    let ff = byFamily.get(fk);
+    if (!ff) byFamily.set(fk, (ff = new Floats()));
+    ff.push(eff);
+    addDecode(decodeTotal, r, maxEta);
+    let db = decodeByBackend.get(r.backend);
+    if (!db) decodeByBackend.set(r.backend, (db = emptyDecodeSums()));
+    addDecode(db, r, maxEta);
+    let dm = decodeByModel.get(r.mi);
+    if (!dm) decodeByModel.set(r.mi, (dm = emptyDecodeSums()));
+    addDecode(dm, r, maxEta);
+    let dbm = decodeByBackendModel.get(r.backend);
+    if (!dbm) decodeByBackendModel.set(r.backend, (dbm = new Map()));
+    let dbmm = dbm.get(r.mi);
+    if (!dbmm) dbm.set(r.mi, (dbmm = emptyDecodeSums()));
+    addDecode(dbmm, r, maxEta);
+  }
 
-  // 6. Route selection.
-  const scores = scoreRoutes(rows, o);
+  const lookup = dict<number>();
+  const lookupN = dict<number>();
+  const lookupContext = dict<number>();
+  for (const k of [...refCells.keys()].sort()) {
+    const a = refCells.get(k)!;
+    lookup[k] = a.swy / a.sw;
+    lookupN[k] = a.sw;
+    lookupContext[k] = cellContext(a, o.kvBytes);
+  }
+  const lookupGpu = dict<number>();
+  const lookupGpuN = dict<number>();
+  const lookupGpuContext = dict<number>();
+  for (const k of [...gpuCells.keys()].sort()) {
+    const a = gpuCells.get(k)!;
+    lookupGpu[k] = a.swy / a.sw;
+    lookupGpuN[k] = a.sw;
+    lookupGpuContext[k] = cellContext(a, o.kvBytes);
+  }
+
+  // 2. Quant multipliers and efficiencies from paired cells; registry defaults for the rest.
+  const pairs = quantPairs(rows, o);
+  const measured = pairMeans(pairs, -1);
+  const quantMultipliers = dict<number>();
+  const quantSources = dict<{ source: 'measured' | 'default' | 'baseline'; n: number }>();
+  const quantEfficiency = dict<number>();
+  const quantBpw = dict<number>();
+  quantMultipliers[o.baselineQuant] = 1;
+  quantSources[o.baselineQuant] = { source: 'baseline', n: 0 };
+  quantEfficiency[o.baselineQuant] = 1;
+  for (const [q, m] of measured) {
+    quantMultipliers[q] = m.multiplier;
+    quantSources[q] = { source: 'measured', n: m.n };
+    if (m.rho !== undefined && m.rho > 0) quantEfficiency[q] = m.rho;
+  }
+  const quantOf = cached((id) => o.specs.quant(id));
+  const defaultMultiplier = (q: string): number | undefined => {
+    const spec = quantOf(q);
+    return spec && Number.isFinite(spec.defaultTpsMultiplier) && spec.defaultTpsMultiplier > 0
+      ? spec.defaultTpsMultiplier
+      : undefined;
+  };
+  for (const q of [...seenQuants].sort()) {
+    const spec = quantOf(q);
+    if (spec && Number.isFinite(spec.bitsPerWeight) && spec.bitsPerWeight > 0) quantBpw[q] = spec.bitsPerWeight;
+    if (Object.hasOwn(quantMultipliers, q)) continue;
+    const d = defaultMultiplier(q);
+    if (d !== undefined) {
+      quantMultipliers[q] = d;
+      quantSources[q] = { source: 'default', n: 0 };
+    }
+  }
+
+  // 3. Power law on FP16-equivalent tok/s at reference-GPU bandwidth, one point per record.
+  const px: number[] = [];
+  const py: number[] = [];
+  const pw: number[] = [];
+  const law = new Map<number, Map<string, LawAcc>>();
+  for (const r of rows) {
+    if (!r.modelSpec || !(r.modelSpec.paramsB > 0)) continue;
+    let bw = 1;
+    if (r.gpu !== o.referenceGpu) {
+      if (!r.gpuSpec || refBw === undefined) continue;
+      bw = refBw / r.gpuSpec.bandwidthGbs;
+    }
+    const m = own(quantMultipliers, r.quant);
+    if (m !== undefined) {
+      px.push(r.modelSpec.paramsB);
+      py.push((r.y / m) * bw);
+      pw.push(r.weight);
+    }
+    // Fold sums are kept for every quant with a multiplier in some fold (measured or default).
+    if (r.quant !== o.baselineQuant && !measured.has(r.quant) && defaultMultiplier(r.quant) === undefined)
+      continue;
+    let inner = law.get(r.mi);
+    if (!inner) law.set(r.mi, (inner = new Map()));
+    let a = inner.get(r.quant);
+    if (!a) inner.set(r.quant, (a = { sums: emptyLogLogSums(), sw: 0, swy: 0 }));
+    const yb = r.y * bw;
+    addLogLogPoint(a.sums, Math.log(r.modelSpec.paramsB), Math.log(yb), r.weight * yb * yb);
+    a.sw += r.weight;
+    a.swy += r.weight * yb;
+  }
+  const lawFit = fitPowerLaw(px, py, {
+    weights: pw,
+    maxA: o.powerLawMaxA,
+    maxB: o.powerLawMaxB,
+    maxIterations: o.powerLawMaxIterations,
+  });
+  if (!lawFit.converged && lawFit.note)
+    notes.push(`power law: ${lawFit.note} (method ${lawFit.method}, n ${lawFit.n})`);
+
+  // 4. Efficiency summaries and decode-time physics per backend.
+  const efficiency = dict<SpreadSummary>();
+  for (const k of [...byBackend.keys()].sort()) efficiency[k] = summary(byBackend.get(k)!.values())!;
+  const efficiencyByFamily = dict<SpreadSummary>();
+  for (const k of [...byFamily.keys()].sort()) {
+    const v = byFamily.get(k)!;
+    if (v.length >= o.minFamilyGroup) efficiencyByFamily[k] = summary(v.values())!;
+  }
+  if (over > 0)
+    notes.push(
+      `${over} record(s) measured above the roofline (efficiency > 1): check bandwidth and bpw specs`,
+    );
+  const decodeTime = dict<DecodeTime>();
+  for (const b of [...decodeByBackend.keys()].sort()) {
+    const d = decodeFromSums(decodeByBackend.get(b)!, maxEta);
+    if (d) decodeTime[b] = d;
+  }
+  const decodeGlobal = decodeFromSums(decodeTotal, maxEta);
+  if (Object.keys(decodeTime).length > 0) {
+    notes.push(
+      `decode time per backend (overhead ms, bandwidth efficiency): ${Object.entries(decodeTime)
+        .map(([b, d]) => `${b} ${d.overhead_ms.toFixed(2)}, ${d.bandwidth_efficiency.toFixed(3)} (n ${d.n})`)
+        .join('; ')}`,
+    );
+  }
+
+  let lookupMedian = o.unknownTokPerS;
+  const lookupValues = Float64Array.from(Object.values(lookup));
+  const gpuValues = Float64Array.from(Object.values(lookupGpu));
+  if (lookupValues.length > 0) lookupMedian = quantileSorted(lookupValues.sort(), 0.5);
+  else if (gpuValues.length > 0) lookupMedian = quantileSorted(gpuValues.sort(), 0.5);
+
+  // 5. Route selection: leave one model out, refit physics and power law from the sums, score both.
+  const scored = { actual: [] as number[], physics: [] as number[], power: [] as number[] };
+  const eligibleModels = new Set<number>();
+  for (const r of rows) if (r.modelSpec && r.quantSpec && r.gpuSpec) eligibleModels.add(r.mi);
+  let folds = 0;
+  if (eligibleModels.size >= 2 && refBw !== undefined) {
+    const foldPhysics = new Map<number, Map<string, DecodeTime | null>>();
+    const foldLaw = new Map<number, { a: number; b: number; mult: (q: string) => number | undefined }>();
+    for (const mi of [...eligibleModels].sort((a, b) => a - b)) {
+      folds++;
+      const perBackend = new Map<string, DecodeTime | null>();
+      const global = decodeFromSums(subtractDecode(decodeTotal, decodeByModel.get(mi)), maxEta);
+      for (const [b, sums] of decodeByBackend) {
+        const rest = subtractDecode(sums, decodeByBackendModel.get(b)?.get(mi));
+        perBackend.set(b, rest.n > 0 ? (decodeFromSums(rest, maxEta) ?? global) : global);
+      }
+      perBackend.set('', global);
+      foldPhysics.set(mi, perBackend);
+      const foldMeasured = pairMeans(pairs, mi);
+      const mult = (q: string): number | undefined =>
+        q === o.baselineQuant ? 1 : (foldMeasured.get(q)?.multiplier ?? defaultMultiplier(q));
+      const s = foldLawSums(law, mi, mult);
+      const fitted = powerLawFromLogLogSums(s.sums, { maxA: o.powerLawMaxA, maxB: o.powerLawMaxB });
+      foldLaw.set(mi, fitted ? { ...fitted, mult } : { a: s.sw > 0 ? s.swy / s.sw : 0, b: 0, mult });
+    }
+    for (const r of rows) {
+      if (!eligibleModels.has(r.mi) || !r.modelSpec || !r.quantSpec || !r.gpuSpec) continue;
+      const roof = (r.gpuSpec.bandwidthGbs * 1e9) / r.bytes;
+      const perBackend = foldPhysics.get(r.mi)!;
+      const d = perBackend.has(r.backend) ? perBackend.get(r.backend)! : perBackend.get('')!;
+      const fl = foldLaw.get(r.mi)!;
+      const m = fl.mult(r.quant);
+      if (!d || !(fl.a > 0) || m === undefined || !(r.modelSpec.paramsB > 0)) continue;
+      const phys = decodeTokPerS(d, r.bytes, r.gpuSpec.bandwidthGbs);
+      const pl = evaluatePowerLaw(fl.a, fl.b, r.modelSpec.paramsB) * m * (r.gpuSpec.bandwidthGbs / refBw);
+      if (!(phys > 0 && pl > 0 && Number.isFinite(phys) && Number.isFinite(pl))) continue;
+      scored.actual.push(r.y);
+      scored.physics.push(Math.min(phys, roof));
+      scored.power.push(Math.min(pl, roof));
+    }
+  }
+  const physicsScore = scoreOf(scored.actual, scored.physics);
+  const powerScore = scoreOf(scored.actual, scored.power);
   let route: FallbackRoute = o.defaultFallbackRoute;
   let selection: ThroughputCoefficients['route_selection'] = 'none';
-  if (scores.physics && scores.power_law) {
+  if (physicsScore && powerScore) {
     const metric = (s: RouteScore) => (o.selectRouteBy === 'log_rmse' ? s.log_rmse : s.mape);
-    route = metric(scores.physics) < metric(scores.power_law) ? 'physics' : 'power_law';
+    route = metric(physicsScore) < metric(powerScore) ? 'physics' : 'power_law';
     selection = 'leave_one_model_out';
     notes.push(
-      `fallback route ${route} by leave-one-model-out ${o.selectRouteBy} over ${scores.folds} models: ` +
-        `physics MAPE ${scores.physics.mape.toFixed(3)} log-RMSE ${scores.physics.log_rmse.toFixed(3)}, ` +
-        `power law MAPE ${scores.power_law.mape.toFixed(3)} log-RMSE ${scores.power_law.log_rmse.toFixed(3)} (n ${scores.physics.n})`,
+      `fallback route ${route} by leave-one-model-out ${o.selectRouteBy} over ${folds} models: ` +
+        `physics MAPE ${physicsScore.mape.toFixed(3)} log-RMSE ${physicsScore.log_rmse.toFixed(3)}, ` +
+        `power law MAPE ${powerScore.mape.toFixed(3)} log-RMSE ${powerScore.log_rmse.toFixed(3)} (n ${physicsScore.n})`,
     );
   } else {
-    if (route === 'physics' && !core.efficiency_global) route = 'power_law';
+    if (route === 'physics' && !decodeGlobal && allEff.length === 0) route = 'power_law';
     notes.push(`fallback route ${route}: too few models with registry specs to compare routes`);
   }
 
   const coefficients: ThroughputCoefficients = {
-    ...core,
-    n_excluded_multi_agent: multiAgent,
+    lookup,
+    lookup_n: lookupN,
+    lookup_context: lookupContext,
+    lookup_gpu: lookupGpu,
+    lookup_gpu_n: lookupGpuN,
+    lookup_gpu_context: lookupGpuContext,
+    quant_multipliers: quantMultipliers,
+    quant_multiplier_sources: quantSources,
+    quant_efficiency: quantEfficiency,
+    quant_bits_per_weight: quantBpw,
+    size_power_a: lawFit.a,
+    size_power_b: lawFit.b,
+    size_power_converged: lawFit.converged,
+    size_power_method: lawFit.method,
+    size_power_n: lawFit.n,
+    efficiency,
+    efficiency_by_family: efficiencyByFamily,
+    efficiency_global: summary(allEff.values()),
+    decode_time: decodeTime,
+    decode_time_global: decodeGlobal,
+    max_bandwidth_efficiency: maxEta,
     fallback_route: route,
-    route_scores: { physics: scores.physics, power_law: scores.power_law },
+    route_scores: { physics: physicsScore, power_law: powerScore },
     route_selection: selection,
+    route_selected_by: o.selectRouteBy,
+    reference_gpu: o.referenceGpu,
+    baseline_quant: o.baselineQuant,
+    default_context: o.defaultContext,
+    kv_bytes: o.kvBytes,
+    unknown_tok_per_s: lookupMedian,
+    n_records: rows.length,
+    n_excluded_multi_agent: multiAgent,
+    fitted: rows.length > 0,
   };
 
   // In-sample residuals of the full prediction chain on the records that can be predicted.
-  const refSpec = o.specs.gpu(o.referenceGpu);
   const actual: number[] = [];
   const predicted: number[] = [];
-  if (refSpec && refSpec.bandwidthGbs > 0) {
+  if (refSpec && refBw !== undefined) {
     for (const r of rows) {
       if (!r.quantSpec || !r.gpuSpec) continue;
       const p = predictThroughput(coefficients, {
@@ -575,7 +963,7 @@ export function fitThroughput(
   }
   const diagnostics: Diagnostics = {
     n: rows.length,
-    converged: core.size_power_converged,
+    converged: lawFit.converged,
     status: rows.length === 0 ? (train.length === 0 ? 'empty' : 'fallback') : 'fitted',
     residuals: residualSummary(actual, predicted),
     notes,
@@ -607,7 +995,7 @@ function residualSummary(actual: readonly number[], predicted: readonly number[]
 export interface ThroughputQuery {
   /** Canonical model id (the lookup key even when the registry has no spec for it). */
   readonly modelId: string;
-  /** Registry spec; needed by the power-law and physics routes and the roofline. */
+  /** Registry spec; needed by the physics routes, context scaling and the roofline. */
   readonly model?: ModelSpec;
   readonly quant: QuantSpec;
   readonly backend: string;
@@ -621,7 +1009,9 @@ export interface ThroughputQuery {
 /** Which step of the chain answered. */
 export type ThroughputRoute =
   | 'lookup'
+  | 'context_scaled'
   | 'bandwidth_scaled'
+  | 'sibling_quant'
   | 'quant_multiplier'
   | 'physics'
   | 'power_law'
@@ -629,7 +1019,7 @@ export type ThroughputRoute =
 
 export interface ThroughputPrediction {
   readonly tokPerS: number;
-  /** `measured` exact lookup on that GPU, `derived` scaled or multiplied lookup, `extrapolated` a fallback route, `unknown` the labelled default. */
+  /** `measured` exact lookup at its own context, `derived` a scaled lookup or sibling quant, `extrapolated` a fallback route, `unknown` the labelled default. */
   readonly provenance: Provenance;
   readonly route: ThroughputRoute;
   /** True when the value was lowered to the roofline. */
@@ -638,26 +1028,79 @@ export interface ThroughputPrediction {
   readonly rooflineTokPerS: number | null;
 }
 
-function multiplierFor(c: CoreCoefficients, quant: QuantSpec): number {
+/** One measured cell of a (model, backend): `gpu` null on the reference GPU. */
+interface IndexedCell {
+  readonly quant: string;
+  readonly gpu: string | null;
+  readonly value: number;
+  readonly context: number | undefined;
+  readonly weight: number;
+}
+
+const cellIndexes = new WeakMap<object, Map<string, IndexedCell[]>>();
+
+/** Cells by compositeKey(model, backend), built once per coefficients object. */
+function cellIndex(c: ThroughputCoefficients): Map<string, IndexedCell[]> {
+  let index = cellIndexes.get(c);
+  if (index) return index;
+  index = new Map();
+  const add = (
+    table: Readonly<Record<string, number>>,
+    n: Readonly<Record<string, number>>,
+    ctx: Readonly<Record<string, number>> | undefined,
+    arity: number,
+  ) => {
+    for (const key of Object.keys(table)) {
+      const parts = splitKey(key);
+      if (parts.length !== arity) continue;
+      const mb = compositeKey(parts[0]!, parts[1]!);
+      let list = index!.get(mb);
+      if (!list) index!.set(mb, (list = []));
+      list.push({
+        quant: parts[2]!,
+        gpu: arity === 4 ? parts[3]! : null,
+        value: table[key]!,
+        context: own(ctx, key),
+        weight: own(n, key) ?? 1,
+      });
+    }
+  };
+  add(c.lookup, c.lookup_n, c.lookup_context, 3);
+  add(c.lookup_gpu, c.lookup_gpu_n, c.lookup_gpu_context, 4);
+  cellIndexes.set(c, index);
+  return index;
+}
+
+function multiplierFor(c: ThroughputCoefficients, quant: QuantSpec): number {
   if (quant.id === c.baseline_quant) return 1;
   return (
     own(c.quant_multipliers, quant.id) ?? (quant.defaultTpsMultiplier > 0 ? quant.defaultTpsMultiplier : 1)
   );
 }
 
-/** efficiency(backend|family → backend → global) × roofline; null without a spec or any efficiency. */
-function physicsRoute(c: CoreCoefficients, q: ThroughputQuery): number | null {
+/** Decode-time fit for the backend, else the global one; null for hand-built or empty coefficients. */
+function decodeFitFor(c: ThroughputCoefficients, backend: string): DecodeTime | null {
+  return own(c.decode_time, backend) ?? c.decode_time_global ?? null;
+}
+
+/**
+ * Physics route: 1 / (overhead + bytes / (bandwidth · η)) with the backend's decode-time fit, else
+ * efficiency (backend|family → backend → global) × roofline; null without a spec or any fit.
+ */
+function physicsRoute(c: ThroughputCoefficients, q: ThroughputQuery, context: number): number | null {
   if (!q.model) return null;
+  const d = decodeFitFor(c, q.backend);
+  if (d) return decodeTokPerS(d, bytesPerToken(q.model, q.quant.bitsPerWeight, context, c.kv_bytes), q.gpu.bandwidthGbs);
   const eff =
     own(c.efficiency_by_family, compositeKey(q.backend, q.quant.family)) ??
     own(c.efficiency, q.backend) ??
     c.efficiency_global;
   if (!eff) return null;
-  return eff.median * rooflineTokPerS(q.model, q.quant, q.gpu, q.context ?? c.default_context, c.kv_bytes);
+  return eff.median * rooflineTokPerS(q.model, q.quant, q.gpu, context, c.kv_bytes);
 }
 
 /** a·params^−b × multiplier(quant) × bandwidth ratio; null without a spec or a fitted law. */
-function powerLawRoute(c: CoreCoefficients, q: ThroughputQuery): number | null {
+function powerLawRoute(c: ThroughputCoefficients, q: ThroughputQuery): number | null {
   if (!q.model || !(q.model.paramsB > 0) || !(c.size_power_a > 0)) return null;
   const ratio = q.gpu.bandwidthGbs / q.referenceGpu.bandwidthGbs;
   return (
@@ -665,13 +1108,23 @@ function powerLawRoute(c: CoreCoefficients, q: ThroughputQuery): number | null {
   );
 }
 
+const usable = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v) && v > 0;
+
 /**
- * `predictThroughput(coefficients, query)` walks the fallback chain: exact lookup on the query GPU
- * (`measured`) → reference lookup × bandwidth ratio (`derived`) → FP16 lookup × quant multiplier
- * (`derived`) → the chosen fallback route, then the other (`extrapolated`) → `unknown_tok_per_s`
- * (`unknown`). Any value above the roofline is lowered to it and flagged `clamped`. Throws
- * `PipelineError` when `referenceGpu` is not the coefficients' reference GPU, a bandwidth is not
- * positive, or the context is not positive.
+ * `predictThroughput(coefficients, query)` walks the fallback chain:
+ *   1. exact lookup on the query GPU (`measured`), scaled by roofline(ctx)/roofline(cell context)
+ *      when the query context differs from the cell's (`context_scaled`, `derived`);
+ *   2. reference lookup moved to the query GPU (`bandwidth_scaled`, `derived`): only the
+ *      bandwidth-bound part of the time per token scales, t′ = overhead + (t − overhead)·bw_ref/bw;
+ *   3. nearest measured quant Q′ (in bits per weight) of the same model and backend, on the query
+ *      GPU else the reference GPU: tok(Q) = tok(Q′)·bytes(Q′, c′)/bytes(Q, c)·ρ(Q)/ρ(Q′) with ρ the
+ *      quant efficiency (`sibling_quant`), or the multiplier ratio without a model spec
+ *      (`quant_multiplier`), both `derived`;
+ *   4. the chosen fallback route, then the other (`extrapolated`);
+ *   5. `unknown_tok_per_s` (`unknown`).
+ * Any value above the roofline is lowered to it and flagged `clamped`; no step returns NaN or ≤ 0.
+ * Throws `PipelineError` when `referenceGpu` is not the coefficients' reference GPU, a bandwidth is
+ * not positive, or the context is not positive.
  * @example predictThroughput(c, { modelId: 'llama3.2-1b', quant: fp16, backend: 'ollama', gpu: ref, referenceGpu: ref })
  */
 export function predictThroughput(c: ThroughputCoefficients, q: ThroughputQuery): ThroughputPrediction {
@@ -690,48 +1143,126 @@ export function predictThroughput(c: ThroughputCoefficients, q: ThroughputQuery)
       `predictThroughput: context must be a positive number, got ${q.context}`,
     );
   }
-  const roofline = q.model
-    ? rooflineTokPerS(q.model, q.quant, q.gpu, q.context ?? c.default_context, c.kv_bytes)
-    : null;
+  const context = q.context ?? c.default_context;
+  const model = q.model;
+  const roofline = model ? rooflineTokPerS(model, q.quant, q.gpu, context, c.kv_bytes) : null;
   const finish = (tokPerS: number, provenance: Provenance, route: ThroughputRoute): ThroughputPrediction => {
     const clamped = roofline !== null && Number.isFinite(roofline) && tokPerS > roofline;
     return { tokPerS: clamped ? roofline! : tokPerS, provenance, route, clamped, rooflineTokPerS: roofline };
   };
   const onRef = q.gpu.id === c.reference_gpu;
-  const ratio = q.gpu.bandwidthGbs / q.referenceGpu.bandwidthGbs;
+  const queryBytes = model ? bytesPerToken(model, q.quant.bitsPerWeight, context, c.kv_bytes) : Number.NaN;
+  const decode = decodeFitFor(c, q.backend);
+  /** Moves a rate measured at bandwidth `fromBw` to the query GPU; only t − overhead scales. */
+  const toQueryGpu = (value: number, fromBw: number): number => {
+    if (fromBw === q.gpu.bandwidthGbs) return value;
+    const t = 1 / value;
+    const t0 = decode ? Math.min(decode.overhead_ms / 1000, t) : 0;
+    if (t0 === 0) return (value * q.gpu.bandwidthGbs) / fromBw;
+    return 1 / (t0 + ((t - t0) * fromBw) / q.gpu.bandwidthGbs);
+  };
+  /** roofline(query context) / roofline(cell context) for the query quant; 1 without a spec. */
+  const contextRatio = (cellContext: number | undefined): number => {
+    if (!model || cellContext === undefined || !(queryBytes > 0)) return 1;
+    if (Math.abs(cellContext - context) <= 1e-9 * context) return 1;
+    return bytesPerToken(model, q.quant.bitsPerWeight, cellContext, c.kv_bytes) / queryBytes;
+  };
   const key = compositeKey(q.modelId, q.backend, q.quant.id);
 
-  // 1. Exact lookup on the query GPU.
-  const exact = onRef
-    ? own(c.lookup, key)
-    : own(c.lookup_gpu, compositeKey(q.modelId, q.backend, q.quant.id, q.gpu.id));
-  if (exact !== undefined) return finish(exact, 'measured', 'lookup');
+  // 1. Exact lookup on the query GPU, at the query context.
+  const gpuKey = compositeKey(q.modelId, q.backend, q.quant.id, q.gpu.id);
+  const exact = onRef ? own(c.lookup, key) : own(c.lookup_gpu, gpuKey);
+  if (usable(exact)) {
+    const ratio = contextRatio(onRef ? own(c.lookup_context, key) : own(c.lookup_gpu_context, gpuKey));
+    if (ratio === 1) return finish(exact, 'measured', 'lookup');
+    const v = exact * ratio;
+    if (usable(v)) return finish(v, 'derived', 'context_scaled');
+  }
 
-  // 2. Reference-GPU lookup scaled by bandwidth.
+  // 2. Reference-GPU lookup moved to the query GPU.
   const ref = own(c.lookup, key);
-  if (!onRef && ref !== undefined) return finish(ref * ratio, 'derived', 'bandwidth_scaled');
+  if (!onRef && usable(ref)) {
+    const v = toQueryGpu(ref * contextRatio(own(c.lookup_context, key)), q.referenceGpu.bandwidthGbs);
+    if (usable(v)) return finish(v, 'derived', 'bandwidth_scaled');
+  }
 
-  // 3. Baseline (FP16) lookup × quant multiplier, on the query GPU if measured there.
-  if (q.quant.id !== c.baseline_quant) {
-    const baseKey = compositeKey(q.modelId, q.backend, c.baseline_quant);
-    const baseHere = onRef
-      ? own(c.lookup, baseKey)
-      : own(c.lookup_gpu, compositeKey(q.modelId, q.backend, c.baseline_quant, q.gpu.id));
-    const baseRef = own(c.lookup, baseKey);
-    const base = baseHere ?? (baseRef !== undefined ? baseRef * ratio : undefined);
-    if (base !== undefined) return finish(base * multiplierFor(c, q.quant), 'derived', 'quant_multiplier');
+  // 3. Nearest measured sibling quant of the same model and backend.
+  const cells = cellIndex(c).get(compositeKey(q.modelId, q.backend));
+  if (cells) {
+    const tiers: (string | null)[] = onRef ? [null] : [q.gpu.id, null];
+    for (const tier of tiers) {
+      const v = siblingValue(c, q, cells, tier, context, queryBytes);
+      if (v && usable(v.value)) {
+        const moved = tier === null && !onRef ? toQueryGpu(v.value, q.referenceGpu.bandwidthGbs) : v.value;
+        if (usable(moved)) return finish(moved, 'derived', v.route);
+      }
+    }
   }
 
   // 4. Fallback routes for unmeasured models: the chosen one first.
   const order: readonly FallbackRoute[] =
     c.fallback_route === 'physics' ? ['physics', 'power_law'] : ['power_law', 'physics'];
   for (const route of order) {
-    const v = route === 'physics' ? physicsRoute(c, q) : powerLawRoute(c, q);
-    if (v !== null && Number.isFinite(v) && v > 0) return finish(v, 'extrapolated', route);
+    const v = route === 'physics' ? physicsRoute(c, q, context) : powerLawRoute(c, q);
+    if (usable(v)) return finish(v, 'extrapolated', route);
   }
 
   // 5. Nothing known: a labelled default, never NaN.
-  return finish(c.unknown_tok_per_s, 'unknown', 'default');
+  return finish(usable(c.unknown_tok_per_s) ? c.unknown_tok_per_s : 1, 'unknown', 'default');
+}
+
+/**
+ * Sibling-quant estimate from the cells of one GPU tier (`null` = reference GPU), at that tier's
+ * bandwidth: the nearest quant in bits per weight (ties: more weight, then quant id) scaled by the
+ * bytes-per-token ratio and the quant efficiencies; without a model spec or bits per weight, the
+ * baseline (else nearest-multiplier) cell scaled by the multiplier ratio.
+ */
+function siblingValue(
+  c: ThroughputCoefficients,
+  q: ThroughputQuery,
+  cells: readonly IndexedCell[],
+  tier: string | null,
+  context: number,
+  queryBytes: number,
+): { value: number; route: ThroughputRoute } | null {
+  const candidates = cells.filter((cell) => cell.gpu === tier && cell.quant !== q.quant.id && usable(cell.value));
+  if (candidates.length === 0) return null;
+  const rho = (id: string) => (process.env.NORHO ? 1 : (own(c.quant_efficiency, id) ?? 1));
+  if (q.model && queryBytes > 0) {
+    let best: { cell: IndexedCell; bpw: number; d: number } | null = null;
+    for (const cell of candidates) {
+      const bpw = own(c.quant_bits_per_weight, cell.quant);
+      if (!usable(bpw)) continue;
+      const d = Math.abs(bpw - q.quant.bitsPerWeight);
+      if (
+        !best ||
+        d < best.d - 1e-12 ||
+        (Math.abs(d - best.d) <= 1e-12 &&
+          (cell.weight > best.cell.weight || (cell.weight === best.cell.weight && cell.quant < best.cell.quant)))
+      )
+        best = { cell, bpw, d };
+    }
+    if (best) {
+      const siblingBytes = bytesPerToken(q.model, best.bpw, best.cell.context ?? context, c.kv_bytes);
+      const value = ((best.cell.value * siblingBytes) / queryBytes) * (rho(q.quant.id) / rho(best.cell.quant));
+      return { value, route: 'sibling_quant' };
+    }
+  }
+  const target = multiplierFor(c, q.quant);
+  let best: { cell: IndexedCell; m: number } | null = null;
+  for (const cell of candidates) {
+    const m = cell.quant === c.baseline_quant ? 1 : own(c.quant_multipliers, cell.quant);
+    if (!usable(m)) continue;
+    const better =
+      !best ||
+      (cell.quant === c.baseline_quant && best.cell.quant !== c.baseline_quant) ||
+      (best.cell.quant !== c.baseline_quant &&
+        (Math.abs(Math.log(m / target)) < Math.abs(Math.log(best.m / target)) - 1e-12 ||
+          (Math.abs(Math.log(m / target)) <= Math.abs(Math.log(best.m / target)) + 1e-12 &&
+            cell.quant < best.cell.quant)));
+    if (better) best = { cell, m };
+  }
+  return best ? { value: (best.cell.value * target) / best.m, route: 'quant_multiplier' } : null;
 }
 
 /** One record with its prediction, or why it could not be predicted. */

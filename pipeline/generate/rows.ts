@@ -114,7 +114,11 @@ function sampleCount(rng: Rng): number {
 
 const fixed = (value: number, digits: number): string => value.toFixed(digits);
 
-export function throughputLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
+/**
+ * throughput.csv: N=1 decode rates over every (model, backend, quant, GPU) that fits, TR123 scenarios;
+ * tok_s = truth tok/s · exp(σ·z/√n), 80 % single runs and 20 % means of n = 3–30.
+ */
+function throughputLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
   const configs = servingConfigs(CATALOGUE_GPUS, truth);
   const cv = truth.noise.throughput_cv;
   return {
@@ -187,7 +191,11 @@ export function throughputLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLa
   };
 }
 
-export function vramLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
+/**
+ * vram.csv: allocations of Ollama and transformers configurations over contexts 512–32768 (those that
+ * fit); VRAM = truth · exp(σ·z), printed as GB or as MiB in the `vram_mb` column (torch's unit).
+ */
+function vramLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
   const configs: { readonly config: Config; readonly ctx: number }[] = [];
   for (const config of servingConfigs(CATALOGUE_GPUS, truth)) {
     if (config.backend.id !== 'ollama' && config.backend.id !== 'transformers-gpu') continue;
@@ -247,7 +255,11 @@ export function vramLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
   };
 }
 
-export function qualityLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
+/**
+ * quality.csv: TR125-style phase-2 `Key Avg` scores per (model, quant) on the reference GPU;
+ * score = baseline + delta + N(0, sd²), 20 % printed in percent.
+ */
+function qualityLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
   const configs = servingConfigs(referenceGpus(truth), truth).filter(
     (c) => c.backend.id === 'ollama' || c.backend.id === 'transformers-gpu',
   );
@@ -311,7 +323,11 @@ export function qualityLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayou
   };
 }
 
-export function latencyLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
+/**
+ * latency.csv: closed-loop N=1 wall_ms per (model, backend) at the backend's default quant on the
+ * reference GPU; ms = truth service time · exp(σ·z/√n).
+ */
+function latencyLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
   const configs = servingConfigs(referenceGpus(truth), truth).filter(
     (c) => c.quant === c.backend.defaultQuant,
   );
@@ -402,7 +418,11 @@ export function latencyLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayou
   };
 }
 
-export function costLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
+/**
+ * cost.csv: TR125-style `per_1m_tokens` rows; the printed tok/s is noisy and the price is exactly
+ * rate / (tok/s · 3600) · 10⁶ of it, with the GPU's hourly rate in `hourly_rate_usd`.
+ */
+function costLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
   const configs = servingConfigs(CATALOGUE_GPUS, truth);
   const cv = truth.noise.throughput_cv;
   return {
@@ -456,7 +476,11 @@ const AGENTS: Readonly<Record<string, readonly number[]>> = {
   tgi: [1, 2, 3, 4, 5, 6, 7, 8],
 };
 
-export function scalingLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
+/**
+ * scaling.csv: η(N) points per (model, backend) for Ollama (N ≤ 16, printed in percent as TR129 does)
+ * and vLLM/TGI (N ≤ 8, printed as a fraction as TR130 does); η = truth η(N) · exp(σ·z).
+ */
+function scalingLayout(truth: GeneratorTruth = GENERATOR_TRUTH): RowLayout {
   const configs: { readonly config: Config; readonly n: number }[] = [];
   for (const config of servingConfigs(referenceGpus(truth), truth)) {
     const agents = Object.hasOwn(AGENTS, config.backend.id) ? AGENTS[config.backend.id] : undefined;

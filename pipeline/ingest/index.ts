@@ -14,6 +14,7 @@ import { expandSource, type MatchedFile, openStream, readText } from '../io/read
 import type { Category, FieldValue, IngestedRow, Issue, IssueCode, SourceCount } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { dict } from '../util/keys.ts';
+import { clip } from '../util/text.ts';
 import { fileFailure, type RawRow, type RawTable, readCsv } from './csv.ts';
 import {
   CATEGORY_FIELDS,
@@ -283,7 +284,10 @@ function mapRow(src: CompiledSource, raw: RawRow): { fields: Record<string, Fiel
   for (const w of src.where) {
     const value = raw.values.get(w.column) ?? '';
     if (!w.accepted.some((a) => sameValue(a, value))) {
-      return { code: 'excluded', message: `${w.column}='${value}' not in [${w.accepted.join(', ')}]` };
+      return {
+        code: 'excluded',
+        message: `${w.column}='${clip(value)}' not in [${w.accepted.join(', ')}]`,
+      };
     }
   }
   const fields = dict<FieldValue>();
@@ -318,7 +322,7 @@ function readField(cf: CompiledField, raw: RawRow): FieldValue | Rejection {
   if ('problem' in picked) return { code: 'unknown_unit', message: `${where}: ${picked.problem}` };
   if (def.type === 'string') return picked.text;
   const parsed = parseNumber(picked.text);
-  if (!parsed.ok) return { code: parsed.code, message: `${where}: '${picked.text}' ${parsed.reason}` };
+  if (!parsed.ok) return { code: parsed.code, message: `${where}: '${clip(picked.text)}' ${parsed.reason}` };
   let value = parsed.value;
   if (picked.unit !== undefined) {
     if (!def.unit)
@@ -332,9 +336,9 @@ function readField(cf: CompiledField, raw: RawRow): FieldValue | Rejection {
     }
     value = converted;
   }
-  if (!Number.isFinite(value)) return { code: 'non_finite', message: `${where}: '${picked.text}' overflows` };
+  if (!Number.isFinite(value)) return { code: 'non_finite', message: `${where}: '${clip(picked.text)}' overflows` };
   if (def.type === 'integer' && !Number.isInteger(value)) {
-    return { code: 'bad_number', message: `${where}: '${picked.text}' is not a whole number` };
+    return { code: 'bad_number', message: `${where}: '${clip(picked.text)}' is not a whole number` };
   }
   const violation = checkDomain(def, value);
   if (violation) return { code: violation.code, message: `${where}: ${value} ${violation.reason}` };
@@ -360,7 +364,7 @@ function pick(cf: CompiledField, raw: RawRow): Picked | null {
     }
     const unit = parseUnit(unitText);
     if (unit === undefined)
-      return { problem: `unknown unit '${unitText}' in column ${ref.unitColumn}`, from };
+      return { problem: `unknown unit '${clip(unitText)}' in column ${ref.unitColumn}`, from };
     return { text, unit, from };
   }
   for (const ref of cf.refs) {

@@ -5,12 +5,16 @@
  * Scalars met on the way down (`baseline_tps`, `eta_unit` beside `points`) are inherited by the
  * records below them; a record's own fields win over inherited ones, and `{name}` captures win over
  * both. A truncated or invalid file is one `unparseable_file` issue; a bad JSON Lines line rejects
- * only that line.
+ * only that line. So is a document (or line) nested deeper than `MAX_JSON_DEPTH`: nothing the
+ * readers accept needs it, and walking it would exhaust the stack.
  */
 
 import type { Issue } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { fileFailure, type RawRow, type RawTable } from './csv.ts';
+
+/** Deepest nesting of arrays and objects a JSON document or JSON Lines line may have. */
+export const MAX_JSON_DEPTH = 64;
 
 /** A parsed `records` template: literal keys and `{capture}` segments. */
 export type PathSegment =
@@ -51,6 +55,7 @@ export function readJson(text: string, source: string, records?: string): RawTab
   } catch (err) {
     return fileFailure(source, `not valid JSON (truncated or malformed): ${(err as Error).message}`);
   }
+  if (tooDeep(body)) return fileFailure(source, `JSON nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
   const lines = endLines(body);
   const rows: RawRow[] = [];
   const issues: Issue[] = [];
@@ -181,6 +186,16 @@ export function readJsonLines(text: string, source: string): RawTable {
         });
         return;
       }
+      if (tooDeep(raw)) {
+        issues.push({
+          source,
+          line,
+          code: 'unparseable_file',
+          severity: 'reject',
+          message: `JSON Lines: line ${line} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+        });
+        return;
+      }
       if (!isPlainObject(value)) {
         issues.push(notAnObject(source, line, `line ${line} is ${typeName(value)}`));
         return;
@@ -249,6 +264,21 @@ function warnPath(
   message: string,
 ): Issue {
   return { source, line: lines.get(pathId(path)) ?? 0, code: 'missing_field', severity: 'warn', message };
+}
+
+/** True when valid JSON `text` nests arrays/objects deeper than `MAX_JSON_DEPTH` (iterative scan). */
+function tooDeep(text: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // Skip a string: up to the next quote that is not escaped.
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_JSON_DEPTH) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
 }
 
 /**

@@ -1,22 +1,36 @@
 /**
  * The only module that writes files. Published files are written atomically (temp file in the
- * same directory, fsync, rename), a set of files is published temps-first with the manifest renamed
- * last, and one refit at a time holds an exclusive lock file in the output directory.
+ * same directory, fsync, rename), and a set of files is published as one transaction:
+ *
+ *   1 stage     every new file is written to a temp beside its target and fsynced; every target
+ *               that already exists gets a hard-linked backup (`.name.<pid>.<n>.bak`)
+ *   2 journal   `.capfit-publish.json` (written atomically) lists temp, target, backup and hash
+ *   3 rename    temps over targets, manifest last
+ *   4 commit    the journal is removed (the commit point), then the backups
+ *
+ * A run killed before the journal exists leaves only temps and backups under non-published names;
+ * a run killed after it leaves the journal, and the next writer (`acquireLock`, `publishFiles`)
+ * rolls the set back to what was published before (`recoverPublish`). Leftover temps and backups
+ * of dead processes are swept. One refit at a time holds an exclusive lock file in the output
+ * directory.
  */
 
 import { createHash } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { PipelineError } from '../util/errors.ts';
 
 /**
@@ -29,11 +43,14 @@ export function sha256(content: string | Uint8Array): string {
 
 let tempCounter = 0;
 
-/** A temp name next to `path`, unique within this process and across live processes. */
-function tempPathFor(path: string): string {
+/** A temp (or backup) name next to `path`, unique within this process and across live processes. */
+function tempPathFor(path: string, suffix: 'tmp' | 'bak' = 'tmp'): string {
   tempCounter += 1;
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter}.${suffix}`);
 }
+
+/** `.name.<pid>.<n>.tmp|bak`: the names `tempPathFor` makes; group 1 is the writer's pid. */
+const TEMP_NAME = /^\..+\.(\d+)\.\d+\.(?:tmp|bak)$/;
 
 /** Writes `data` to a new file at `path` and fsyncs it; the file must not exist. */
 function writeNewFile(path: string, data: string | Uint8Array): void {
@@ -99,6 +116,13 @@ export interface PublishedFile {
   readonly bytes: number;
 }
 
+/** A point in a publish, reported to `PublishOptions.onStep` (tests kill the process here). */
+export type PublishStep =
+  | { readonly phase: 'staged' }
+  | { readonly phase: 'journal' }
+  | { readonly phase: 'renamed'; readonly name: string }
+  | { readonly phase: 'committed' };
+
 export interface PublishOptions {
   /**
    * Base names renamed after every other file, in this order (readers that see the manifest see
@@ -106,9 +130,14 @@ export interface PublishOptions {
    * @default ['manifest.json']
    */
   readonly last?: readonly string[];
+  /** Called after each step of the transaction, synchronously. */
+  readonly onStep?: (step: PublishStep) => void;
 }
 
 export const DEFAULT_PUBLISH_LAST: readonly string[] = ['manifest.json'];
+
+/** Base name of the publish journal `publishFiles` keeps in the publish directory while renaming. */
+export const PUBLISH_JOURNAL_NAME = '.capfit-publish.json';
 
 /**
  * The rename order of `publishFiles`: names sorted by code point, except that base names listed in
@@ -144,11 +173,159 @@ function resolveName(dir: string, name: string): string {
   return join(dir, clean);
 }
 
+/** One journal entry; paths are relative to the publish directory. */
+interface JournalEntry {
+  readonly target: string;
+  readonly temp: string;
+  /** Hard link to the file the target held before, or null when there was none. */
+  readonly backup: string | null;
+  /** SHA-256 of the new content. */
+  readonly sha256: string;
+}
+
+interface Journal {
+  readonly pid: number;
+  readonly entries: readonly JournalEntry[];
+}
+
+/** What `recoverPublish` found and did. */
+export interface RecoveryResult {
+  /** True when an interrupted publish was found and rolled back. */
+  readonly rolledBack: boolean;
+  /** Published names restored to their previous content or removed (they did not exist before). */
+  readonly restored: readonly string[];
+  /** Leftover temp and backup files of dead processes that were deleted. */
+  readonly swept: readonly string[];
+}
+
+function fileSha256(path: string): string | null {
+  try {
+    return sha256(readFileSync(path));
+  } catch {
+    return null;
+  }
+}
+
+function parseJournal(path: string): Journal {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new PipelineError(
+      'publish',
+      `publish journal ${path} is unreadable (${(err as Error).message}); check the published files and remove it`,
+    );
+  }
+  const j = raw as Partial<Journal> | null;
+  const ok =
+    j !== null &&
+    typeof j === 'object' &&
+    typeof j.pid === 'number' &&
+    Array.isArray(j.entries) &&
+    j.entries.every(
+      (e) =>
+        e !== null &&
+        typeof e === 'object' &&
+        typeof e.target === 'string' &&
+        typeof e.temp === 'string' &&
+        (e.backup === null || typeof e.backup === 'string') &&
+        typeof e.sha256 === 'string',
+    );
+  if (!ok) {
+    throw new PipelineError(
+      'publish',
+      `publish journal ${path} does not list temp, target, backup and sha256 for each file; check the published files and remove it`,
+    );
+  }
+  return j as Journal;
+}
+
+/** Deletes `.name.<pid>.<n>.tmp|bak` files of processes that are no longer running, in `dirs`. */
+function sweepLeftovers(dirs: Iterable<string>, isAlive: (pid: number) => boolean): string[] {
+  const swept: string[] = [];
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const m = TEMP_NAME.exec(name);
+      if (!m) continue;
+      const pid = Number(m[1]);
+      if (pid === process.pid || isAlive(pid)) continue;
+      removeQuietly(join(d, name));
+      swept.push(join(d, name));
+    }
+  }
+  return swept;
+}
+
 /**
- * Publishes a set of files under `dir`: every file is first written to a temp file next to its
- * target (creating subdirectories), and only when all temps are on disk are they renamed, in
- * `publishOrder` (manifest last). On a failure the remaining temps are removed and the error is
- * rethrown; files already renamed stay (each is complete), the manifest is never ahead of them.
+ * `recoverPublish(dir)` undoes a publish into `dir` that was interrupted after its journal was
+ * written: every target already renamed gets its backup back (or is removed when it did not exist
+ * before), remaining temps and backups are deleted, then the journal. Idempotent, so a crash during
+ * recovery is recovered by the next call. Then deletes leftover temps and backups of dead
+ * processes in the directories the journal named. Refuses (PipelineError) while the journal's
+ * writer is still running. Callers hold the lock (`acquireLock` calls it).
+ */
+export function recoverPublish(
+  dir: string,
+  options: { readonly isAlive?: (pid: number) => boolean } = {},
+): RecoveryResult {
+  const isAlive = options.isAlive ?? isProcessAlive;
+  const journalPath = join(dir, PUBLISH_JOURNAL_NAME);
+  const dirs = new Set<string>([dir]);
+  const restored: string[] = [];
+  let rolledBack = false;
+  if (existsSync(journalPath)) {
+    const journal = parseJournal(journalPath);
+    if (journal.pid !== process.pid && isAlive(journal.pid)) {
+      throw new PipelineError(
+        'locked',
+        `a publish into ${dir} by pid ${journal.pid} is in progress (journal ${journalPath})`,
+      );
+    }
+    for (const e of [...journal.entries].reverse()) {
+      const target = resolveName(dir, e.target);
+      const temp = resolveName(dir, e.temp);
+      const backup = e.backup === null ? null : resolveName(dir, e.backup);
+      dirs.add(dirname(target));
+      if (existsSync(temp)) {
+        // Never renamed: the target still holds the previous content.
+        removeQuietly(temp);
+        if (backup !== null) removeQuietly(backup);
+        continue;
+      }
+      if (backup !== null) {
+        // Renamed and not yet restored while the backup exists.
+        if (existsSync(backup)) {
+          renameSync(backup, target);
+          restored.push(e.target);
+        }
+      } else if (fileSha256(target) === e.sha256) {
+        // Renamed, and the target did not exist before this publish.
+        removeQuietly(target);
+        restored.push(e.target);
+      }
+    }
+    for (const d of dirs) fsyncDirectory(d);
+    removeQuietly(journalPath);
+    fsyncDirectory(dir);
+    rolledBack = true;
+  }
+  const swept = sweepLeftovers(dirs, isAlive);
+  return { rolledBack, restored: restored.reverse(), swept };
+}
+
+/**
+ * Publishes a set of files under `dir` as one transaction (see the module comment): temps and
+ * backups first, then the journal, then the renames in `publishOrder` (manifest last), then the
+ * journal is removed. An interrupted publish left in `dir` is rolled back first and stale temps of
+ * dead processes in the target directories are swept. When a rename fails the set is rolled back
+ * to its previous content and the error is rethrown: readers never see a mix of two sets once the
+ * call returns or throws.
  */
 export function publishFiles(
   dir: string,
@@ -162,31 +339,83 @@ export function publishFiles(
     byName.set(file.name, file);
   }
   const order = publishOrder([...byName.keys()], options.last ?? DEFAULT_PUBLISH_LAST);
-  const staged: { name: string; path: string; temp: string; content: string | Uint8Array }[] = [];
+  const staged: {
+    name: string;
+    path: string;
+    temp: string;
+    backup: string | null;
+    hash: string;
+    content: string | Uint8Array;
+  }[] = [];
   for (const name of order) {
     const path = resolveName(dir, name);
-    staged.push({ name, path, temp: tempPathFor(path), content: byName.get(name)!.content });
+    const content = byName.get(name)!.content;
+    staged.push({ name, path, temp: tempPathFor(path), backup: null, hash: sha256(content), content });
   }
+  recoverPublish(dir);
+  sweepLeftovers(new Set(staged.map((s) => dirname(s.path))), isProcessAlive);
+
+  const step = options.onStep ?? (() => undefined);
+  const rel = (p: string) => relative(dir, p).split(sep).join('/');
+  const journalPath = join(dir, PUBLISH_JOURNAL_NAME);
   const pending = new Set<string>();
+  const renamed: (typeof staged)[number][] = [];
   try {
+    // 1. Stage: temps (fsynced) and hard-linked backups of what is published now.
     for (const s of staged) {
       mkdirSync(dirname(s.path), { recursive: true });
       pending.add(s.temp);
       writeNewFile(s.temp, s.content);
+      if (existsSync(s.path)) {
+        const backup = tempPathFor(s.path, 'bak');
+        pending.add(backup);
+        linkSync(s.path, backup);
+        s.backup = backup;
+      }
     }
+    for (const d of new Set(staged.map((s) => dirname(s.path)))) fsyncDirectory(d);
+    step({ phase: 'staged' });
+    // 2. Journal: from here on a crash is rolled back by the next writer.
+    const journal: Journal = {
+      pid: process.pid,
+      entries: staged.map((s) => ({
+        target: rel(s.path),
+        temp: rel(s.temp),
+        backup: s.backup === null ? null : rel(s.backup),
+        sha256: s.hash,
+      })),
+    };
+    writeFileAtomic(journalPath, `${JSON.stringify(journal, null, 2)}\n`);
+    step({ phase: 'journal' });
+    // 3. Renames, manifest last.
     for (const s of staged) {
       renameSync(s.temp, s.path);
       pending.delete(s.temp);
+      renamed.push(s);
+      step({ phase: 'renamed', name: s.name });
     }
+    for (const d of new Set(staged.map((s) => dirname(s.path)))) fsyncDirectory(d);
   } catch (err) {
-    for (const temp of pending) removeQuietly(temp);
+    // Roll back what was renamed, newest first, then drop temps, backups and the journal.
+    for (const s of renamed.reverse()) {
+      if (s.backup !== null) {
+        renameSync(s.backup, s.path);
+        pending.delete(s.backup);
+      } else removeQuietly(s.path);
+    }
+    for (const p of pending) removeQuietly(p);
+    removeQuietly(journalPath);
     throw err;
   }
-  for (const d of new Set(staged.map((s) => dirname(s.path)))) fsyncDirectory(d);
+  // 4. Commit: the journal goes first, then the backups.
+  removeQuietly(journalPath);
+  fsyncDirectory(dir);
+  for (const s of staged) if (s.backup !== null) removeQuietly(s.backup);
+  step({ phase: 'committed' });
   return staged.map((s) => ({
     name: s.name,
     path: s.path,
-    sha256: sha256(s.content),
+    sha256: s.hash,
     bytes: typeof s.content === 'string' ? Buffer.byteLength(s.content, 'utf8') : s.content.length,
   }));
 }
@@ -232,10 +461,54 @@ function readLockPid(path: string): number | null | 'gone' {
 }
 
 /**
- * Takes the exclusive lock for `dir` by creating `dir/.capfit.lock` with the `wx` flag and the pid
- * inside. A lock left by a process that is no longer running is taken over; a lock held by a
- * running process (or one whose content is not a pid) makes this throw a `PipelineError` naming
- * the lock file. Creates `dir` if needed.
+ * Creates `path` holding `content` only if it does not exist, with the content already in place
+ * when the name appears (written to a temp, then hard-linked): a reader never sees it empty.
+ * Throws an `EEXIST` error when the name is taken.
+ */
+function createExclusive(path: string, content: string): void {
+  const temp = tempPathFor(path);
+  writeNewFile(temp, content);
+  try {
+    linkSync(temp, path);
+  } finally {
+    removeQuietly(temp);
+  }
+}
+
+/**
+ * Removes the lock at `path` if it still names the dead process `stale`. A guard file
+ * (`<lock>.takeover`, created exclusively) makes the re-read and the removal one step, so two
+ * runs that both found the same stale lock cannot remove each other's fresh lock.
+ */
+function removeStaleLock(path: string, stale: number, pid: number, isAlive: (p: number) => boolean): void {
+  const guard = `${path}.takeover`;
+  try {
+    createExclusive(guard, `${pid}\n`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const holder = readLockPid(guard);
+    if (holder === 'gone') return; // the other run finished its takeover; try again
+    const alive = holder !== null && isAlive(holder);
+    throw new PipelineError(
+      'locked',
+      alive
+        ? `another refit (pid ${holder}) is taking over the stale lock ${path}; try again`
+        : `lock guard ${guard} was left by a process that is not running; remove it if no refit is running`,
+    );
+  }
+  try {
+    if (readLockPid(path) === stale) removeQuietly(path);
+  } finally {
+    removeQuietly(guard);
+  }
+}
+
+/**
+ * Takes the exclusive lock for `dir` by creating `dir/.capfit.lock` with the pid inside (created
+ * exclusively and never visible empty). A lock left by a process that is no longer running is
+ * taken over; a lock held by a running process (or one whose content is not a pid) makes this
+ * throw a `PipelineError` naming the lock file. Once held, a publish interrupted in `dir` is rolled
+ * back (`recoverPublish`). Creates `dir` if needed.
  */
 export function acquireLock(dir: string, options: LockOptions = {}): Lock {
   const path = join(dir, options.name ?? LOCK_FILE_NAME);
@@ -245,8 +518,15 @@ export function acquireLock(dir: string, options: LockOptions = {}): Lock {
   // Two attempts: the second follows the removal of a stale lock.
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeNewFile(path, `${pid}\n`);
-      return { path, pid };
+      createExclusive(path, `${pid}\n`);
+      const lock = { path, pid };
+      try {
+        recoverPublish(dir, { isAlive });
+      } catch (err) {
+        releaseLock(lock);
+        throw err;
+      }
+      return lock;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -264,7 +544,7 @@ export function acquireLock(dir: string, options: LockOptions = {}): Lock {
         `another refit (pid ${holder}) is writing to ${dir}: lock file ${path} is held; wait for it or remove the lock if that process is not a refit`,
       );
     }
-    removeQuietly(path);
+    removeStaleLock(path, holder, pid, isAlive);
   }
   throw new PipelineError(
     'locked',

@@ -1,6 +1,7 @@
 /**
  * Weighted linear least squares: ordinary (SVD, rank-aware), non-negative (exact active-set
- * enumeration for a handful of columns), a slope through the origin and a straight line. Every
+ * enumeration for a handful of columns, on the normal equations so that sums over rows can be
+ * reused), a slope through the origin and a straight line. Every
  * function returns `null` or a `rankDeficient` flag instead of NaN when the data cannot identify
  * the coefficients (no rows, all-zero or collinear columns, all x equal).
  */
@@ -111,10 +112,117 @@ export interface NnlsResult {
 export const NNLS_MAX_COLUMNS = 10;
 
 /**
- * `nonNegativeLeastSquares(X, y, w)` minimises Σ wᵢ (yᵢ − xᵢ·β)² subject to β ≥ 0 exactly, by
- * solving the unconstrained problem on every subset of columns and keeping the feasible
- * full-rank subset with the smallest SSE (ties go to the subset met first, i.e. fewer and earlier
- * columns). Meant for designs of a few columns (at most `NNLS_MAX_COLUMNS`). Returns null with no rows.
+ * Normal-equation form of a weighted least-squares problem: G = XᵀWX (p × p), b = XᵀWy,
+ * c = yᵀWy. Everything a fit needs, and additive over rows: the system of a row subset is the
+ * total minus the other rows' system, which is how cross-validation folds are refitted in O(p²).
+ */
+export interface GramSystem {
+  readonly gram: readonly (readonly number[])[];
+  readonly xty: readonly number[];
+  readonly yty: number;
+}
+
+/**
+ * `gramSystem(X, y, w)` accumulates G = Σ wᵢ xᵢxᵢᵀ, b = Σ wᵢ xᵢ yᵢ, c = Σ wᵢ yᵢ² (w defaults to 1).
+ * @example gramSystem([[1, 0], [1, 1]], [1, 3]) // { gram: [[2, 1], [1, 1]], xty: [4, 3], yty: 10 }
+ */
+export function gramSystem(
+  X: readonly (readonly number[])[],
+  y: readonly number[],
+  w?: readonly number[],
+): GramSystem {
+  checkShapes(X, y, w);
+  const p = X[0]?.length ?? 0;
+  const gram = Array.from({ length: p }, () => new Array<number>(p).fill(0));
+  const xty = new Array<number>(p).fill(0);
+  let yty = 0;
+  for (let i = 0; i < y.length; i++) {
+    const wi = w ? w[i]! : 1;
+    if (!(wi > 0)) continue;
+    const row = X[i]!;
+    for (let j = 0; j < p; j++) {
+      const v = wi * row[j]!;
+      xty[j]! += v * y[i]!;
+      for (let k = j; k < p; k++) gram[j]![k]! += v * row[k]!;
+    }
+    yty += wi * y[i]! * y[i]!;
+  }
+  for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) gram[j]![k] = gram[k]![j]!;
+  return { gram, xty, yty };
+}
+
+/**
+ * Solves the sub-system of `cols` by Gaussian elimination with partial pivoting on the
+ * diagonal-scaled Gram matrix; null when a pivot falls below `RANK_TOLERANCE` (not identifiable).
+ */
+function solveSubsystem(g: GramSystem, cols: readonly number[]): number[] | null {
+  const k = cols.length;
+  const d = cols.map((j) => Math.sqrt(g.gram[j]![j]!));
+  if (d.some((v) => !(v > 0) || !Number.isFinite(v))) return null;
+  const A = cols.map((r, i) => [...cols.map((c, j) => g.gram[r]![c]! / (d[i]! * d[j]!)), g.xty[r]! / d[i]!]);
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(A[r]![c]!) > Math.abs(A[piv]![c]!)) piv = r;
+    if (!(Math.abs(A[piv]![c]!) > RANK_TOLERANCE)) return null;
+    [A[c], A[piv]] = [A[piv]!, A[c]!];
+    for (let r = c + 1; r < k; r++) {
+      const f = A[r]![c]! / A[c]![c]!;
+      for (let j = c; j <= k; j++) A[r]![j]! -= f * A[c]![j]!;
+    }
+  }
+  const z = new Array<number>(k).fill(0);
+  for (let r = k - 1; r >= 0; r--) {
+    let v = A[r]![k]!;
+    for (let j = r + 1; j < k; j++) v -= A[r]![j]! * z[j]!;
+    z[r] = v / A[r]![r]!;
+  }
+  const beta = z.map((v, i) => v / d[i]!);
+  return beta.every(Number.isFinite) ? beta : null;
+}
+
+/** Σ w (y − Xβ)² from the normal equations: c − 2βᵀb + βᵀGβ (never below 0). */
+function sseFromGram(g: GramSystem, beta: readonly number[]): number {
+  let s = g.yty;
+  for (let j = 0; j < beta.length; j++) {
+    if (beta[j] === 0) continue;
+    s -= 2 * beta[j]! * g.xty[j]!;
+    for (let k = 0; k < beta.length; k++) s += beta[j]! * g.gram[j]![k]! * beta[k]!;
+  }
+  return Math.max(0, s);
+}
+
+/**
+ * `nonNegativeLeastSquaresGram(system)` minimises Σ wᵢ (yᵢ − xᵢ·β)² subject to β ≥ 0 exactly from
+ * the normal equations: every subset of columns is solved unconstrained and the feasible,
+ * identifiable subset with the smallest SSE wins (ties go to the subset met first, i.e. fewer and
+ * earlier columns; the empty subset, β = 0, is the start). At most `NNLS_MAX_COLUMNS` columns.
+ * @example nonNegativeLeastSquaresGram(gramSystem([[1, 0], [1, 1], [1, 2]], [5, 3, 1])).beta // [3, 0]
+ */
+export function nonNegativeLeastSquaresGram(g: GramSystem): NnlsResult {
+  const p = g.xty.length;
+  if (p > NNLS_MAX_COLUMNS) throw new Error(`nonNegativeLeastSquares: at most ${NNLS_MAX_COLUMNS} columns`);
+  let best = { beta: new Array<number>(p).fill(0), sse: Math.max(0, g.yty), free: [] as number[] };
+  const scale = Math.max(Math.abs(g.yty), Number.MIN_VALUE);
+  for (let mask = 1; mask < 1 << p; mask++) {
+    const cols: number[] = [];
+    for (let j = 0; j < p; j++) if (mask & (1 << j)) cols.push(j);
+    const sub = solveSubsystem(g, cols);
+    if (!sub || sub.some((b) => b < 0)) continue;
+    const beta = new Array<number>(p).fill(0);
+    cols.forEach((j, k) => {
+      beta[j] = sub[k]!;
+    });
+    const sse = sseFromGram(g, beta);
+    if (sse < best.sse - 1e-12 * scale) best = { beta, sse, free: cols };
+  }
+  const atBound = Array.from({ length: p }, (_, j) => !best.free.includes(j) || best.beta[j] === 0);
+  return { beta: best.beta, sse: best.sse, atBound };
+}
+
+/**
+ * `nonNegativeLeastSquares(X, y, w)` minimises Σ wᵢ (yᵢ − xᵢ·β)² subject to β ≥ 0 exactly (see
+ * `nonNegativeLeastSquaresGram`); the returned SSE is recomputed from the rows. Meant for designs
+ * of a few columns (at most `NNLS_MAX_COLUMNS`). Returns null with no rows.
  * @example nonNegativeLeastSquares([[1, 0], [1, 1], [1, 2]], [5, 3, 1])!.beta // [3, 0]
  */
 export function nonNegativeLeastSquares(
@@ -123,31 +231,11 @@ export function nonNegativeLeastSquares(
   w?: readonly number[],
 ): NnlsResult | null {
   checkShapes(X, y, w);
-  const n = y.length;
+  if (y.length === 0) return null;
   const p = X[0]?.length ?? 0;
-  if (n === 0) return null;
   if (p > NNLS_MAX_COLUMNS) throw new Error(`nonNegativeLeastSquares: at most ${NNLS_MAX_COLUMNS} columns`);
-  let best: { beta: number[]; sse: number; free: number[] } = {
-    beta: new Array<number>(p).fill(0),
-    sse: weightedSse(X, y, new Array<number>(p).fill(0), w),
-    free: [],
-  };
-  for (let mask = 1; mask < 1 << p; mask++) {
-    const cols: number[] = [];
-    for (let j = 0; j < p; j++) if (mask & (1 << j)) cols.push(j);
-    const sub = X.map((row) => cols.map((j) => row[j]!));
-    const fit = weightedLeastSquares(sub, y, w);
-    if (!fit || fit.rankDeficient || fit.beta.some((b) => b < 0)) continue;
-    if (fit.sse < best.sse * (1 - 1e-12) - 1e-300) {
-      const beta = new Array<number>(p).fill(0);
-      cols.forEach((j, k) => {
-        beta[j] = fit.beta[k]!;
-      });
-      best = { beta, sse: fit.sse, free: cols };
-    }
-  }
-  const atBound = Array.from({ length: p }, (_, j) => !best.free.includes(j) || best.beta[j] === 0);
-  return { beta: best.beta, sse: best.sse, atBound };
+  const fit = nonNegativeLeastSquaresGram(gramSystem(X, y, w));
+  return { ...fit, sse: weightedSse(X, y, fit.beta, w) };
 }
 
 /**

@@ -1,11 +1,14 @@
 /**
  * Power-law fit y = a·x^(−b) (TR133 §5.4's size fallback). Seeded from the log-log line
- * ln y = ln a − b·ln x, refined by Levenberg–Marquardt on the weighted squared error in y, with
- * bounds, an analytic Jacobian and a try/catch. LM counts as converged only when it returns a
- * finite SSE that improves on the seed (or the seed is already exact); otherwise the result keeps
- * the seed and says so.
+ * ln y = ln a − b·ln x, refined by a two-parameter Levenberg–Marquardt on the weighted squared
+ * error in y, with bounds and the analytic Jacobian. Each step solves the 2×2 damped normal
+ * equations in closed form, so a fit costs O(n) per iteration and allocates nothing per iteration.
+ * LM counts as converged only when it ends at a finite SSE that improves on the seed (or the seed
+ * is already exact); otherwise the result keeps the seed and says so.
+ *
+ * The log-log line can also be fitted from sufficient statistics (`LogLogSums`), which is how
+ * cross-validation folds refit the law in O(1): fold sums = total sums − held-out sums.
  */
-import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import { linearFit } from './least-squares.ts';
 
 /** How the returned (a, b) were obtained. */
@@ -63,6 +66,148 @@ export function evaluatePowerLaw(a: number, b: number, x: number): number {
 }
 
 /**
+ * Weighted sums of u = ln x and v = ln y that determine the log-log line:
+ * sw = Σw, su = Σw·u, sv = Σw·v, suu = Σw·u², suv = Σw·u·v. Sums of disjoint point sets add.
+ */
+export interface LogLogSums {
+  sw: number;
+  su: number;
+  sv: number;
+  suu: number;
+  suv: number;
+}
+
+/** All-zero `LogLogSums`. */
+export function emptyLogLogSums(): LogLogSums {
+  return { sw: 0, su: 0, sv: 0, suu: 0, suv: 0 };
+}
+
+/** Adds one point (ln x = u, ln y = v, weight w) to `s` in place. */
+export function addLogLogPoint(s: LogLogSums, u: number, v: number, w: number): void {
+  s.sw += w;
+  s.su += w * u;
+  s.sv += w * v;
+  s.suu += w * u * u;
+  s.suv += w * u * v;
+}
+
+/** `a + sign·b`, component-wise (sign −1 removes a subset's points from the total). */
+export function combineLogLogSums(a: LogLogSums, b: LogLogSums, sign: 1 | -1): LogLogSums {
+  return {
+    sw: a.sw + sign * b.sw,
+    su: a.su + sign * b.su,
+    sv: a.sv + sign * b.sv,
+    suu: a.suu + sign * b.suu,
+    suv: a.suv + sign * b.suv,
+  };
+}
+
+/**
+ * `powerLawFromLogLogSums(s, bounds)` is the weighted log-log least-squares law:
+ * b = −Σw(u−ū)(v−v̄)/Σw(u−ū)², a = exp(v̄ + b·ū), each clamped to its bounds. Null when the sums
+ * hold no weight or fewer than two distinct x (relative guard, as `linearFit`).
+ * @example powerLawFromLogLogSums(sumsOf([1, 2], [100, 50])) // { a: 100, b: 1 }
+ */
+export function powerLawFromLogLogSums(
+  s: LogLogSums,
+  bounds: Pick<PowerLawOptions, 'minA' | 'maxA' | 'minB' | 'maxB'> = {},
+): { a: number; b: number } | null {
+  if (!(s.sw > 0)) return null;
+  const mu = s.su / s.sw;
+  const mv = s.sv / s.sw;
+  const suu = s.suu - s.sw * mu * mu;
+  const suv = s.suv - s.sw * mu * mv;
+  if (!(suu > 1e-12 * Math.max(1, s.suu))) return null;
+  const slope = suv / suu;
+  const o = { ...DEFAULT_POWER_LAW_OPTIONS, ...bounds };
+  const b = clamp(-slope, o.minB, o.maxB);
+  const a = clamp(Math.exp(mv - slope * mu), o.minA, o.maxA);
+  return Number.isFinite(a) && Number.isFinite(b) ? { a, b } : null;
+}
+
+/** Outcome of the damped Gauss–Newton iteration. */
+interface LmOutcome {
+  readonly a: number;
+  readonly b: number;
+  readonly sse: number;
+  readonly iterations: number;
+}
+
+/**
+ * Levenberg–Marquardt for y = a·x^−b on Σ wᵢ rᵢ²: per iteration, solve
+ * (JᵀWJ + λ·diag(JᵀWJ))·δ = JᵀW·r with J = [x^−b, −a·x^−b·ln x], clamp the step to the bounds,
+ * accept it when the SSE falls (λ ÷ 9) or retry with λ × 11. Stops when the relative SSE gain or
+ * the step is below 1e-14, λ exceeds 1e16, or after `maxIterations` attempted steps.
+ */
+function levenbergMarquardt2(
+  lx: Float64Array,
+  ys: Float64Array,
+  ws: Float64Array,
+  a0: number,
+  b0: number,
+  sse0: number,
+  o: Required<Omit<PowerLawOptions, 'weights' | 'relative'>>,
+): LmOutcome {
+  const n = ys.length;
+  let a = a0;
+  let b = b0;
+  let sse = sse0;
+  let lambda = 1e-2;
+  let iterations = 0;
+  let g11 = 0;
+  let g12 = 0;
+  let g22 = 0;
+  let r1 = 0;
+  let r2 = 0;
+  let stale = true;
+  while (iterations < o.maxIterations && lambda < 1e16) {
+    if (stale) {
+      g11 = g12 = g22 = r1 = r2 = 0;
+      for (let i = 0; i < n; i++) {
+        const p = Math.exp(-b * lx[i]!);
+        const j2 = -a * p * lx[i]!;
+        const r = ys[i]! - a * p;
+        const w = ws[i]!;
+        g11 += w * p * p;
+        g12 += w * p * j2;
+        g22 += w * j2 * j2;
+        r1 += w * p * r;
+        r2 += w * j2 * r;
+      }
+      stale = false;
+    }
+    iterations++;
+    const d11 = g11 * (1 + lambda);
+    const d22 = g22 * (1 + lambda);
+    const det = d11 * d22 - g12 * g12;
+    if (!(Number.isFinite(det) && Math.abs(det) > 0)) {
+      lambda *= 11;
+      continue;
+    }
+    const na = clamp(a + (d22 * r1 - g12 * r2) / det, o.minA, o.maxA);
+    const nb = clamp(b + (d11 * r2 - g12 * r1) / det, o.minB, o.maxB);
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const e = ys[i]! - na * Math.exp(-nb * lx[i]!);
+      s += ws[i]! * e * e;
+    }
+    if (!(Number.isFinite(s) && s < sse)) {
+      lambda *= 11;
+      continue;
+    }
+    const gain = (sse - s) / sse;
+    const step = Math.abs(na - a) / Math.max(Math.abs(a), Number.MIN_VALUE) + Math.abs(nb - b);
+    a = na;
+    b = nb;
+    sse = s;
+    lambda = Math.max(lambda / 9, 1e-12);
+    stale = true;
+    if (gain < 1e-14 || step < 1e-14) break;
+  }
+  return { a, b, sse, iterations };
+}
+
+/**
  * `fitPowerLaw(x, y, options)` fits y = a·x^(−b). With fewer than two distinct x the slope is not
  * identified: it returns b = 0 and a = weighted mean of y (`method: 'mean'`, not converged);
  * with no usable point, a = b = 0.
@@ -81,28 +226,30 @@ export function fitPowerLaw(
   if (!(o.minA <= o.maxA && o.minB <= o.maxB) || !(o.maxIterations >= 0)) {
     throw new Error('fitPowerLaw: bounds must satisfy min ≤ max and maxIterations ≥ 0');
   }
-  const xs: number[] = [];
-  const ys: number[] = [];
-  const ws: number[] = [];
+  let n = 0;
+  const lx = new Float64Array(x.length);
+  const ys = new Float64Array(x.length);
+  const ws = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const w = options.weights ? options.weights[i]! : 1;
-    if (
-      x[i]! > 0 &&
-      y[i]! > 0 &&
-      Number.isFinite(x[i]!) &&
-      Number.isFinite(y[i]!) &&
-      w > 0 &&
-      Number.isFinite(w)
-    ) {
-      xs.push(x[i]!);
-      ys.push(y[i]!);
-      ws.push(o.relative ? w / (y[i]! * y[i]!) : w);
+    const xi = x[i]!;
+    const yi = y[i]!;
+    if (xi > 0 && yi > 0 && Number.isFinite(xi) && Number.isFinite(yi) && w > 0 && Number.isFinite(w)) {
+      lx[n] = Math.log(xi);
+      ys[n] = yi;
+      ws[n] = o.relative ? w / (yi * yi) : w;
+      n++;
     }
   }
-  const n = xs.length;
+  const L = lx.subarray(0, n);
+  const Y = ys.subarray(0, n);
+  const W = ws.subarray(0, n);
   const sseAt = (a: number, b: number): number => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += ws[i]! * (ys[i]! - evaluatePowerLaw(a, b, xs[i]!)) ** 2;
+    for (let i = 0; i < n; i++) {
+      const e = Y[i]! - a * Math.exp(-b * L[i]!);
+      s += W[i]! * e * e;
+    }
     return s;
   };
   if (n === 0) {
@@ -118,17 +265,21 @@ export function fitPowerLaw(
       note: 'no usable points',
     };
   }
-  const line = linearFit(
-    xs.map((v) => Math.log(v)),
-    ys.map((v) => Math.log(v)),
-    ws.map((w, i) => w * ys[i]! * ys[i]!), // log residuals ≈ relative residuals: rescale weights
-  );
+  const logY: number[] = new Array<number>(n);
+  const seedW: number[] = new Array<number>(n);
+  const logX: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    logX[i] = L[i]!;
+    logY[i] = Math.log(Y[i]!);
+    seedW[i] = W[i]! * Y[i]! * Y[i]!; // log residuals ≈ relative residuals: rescale weights
+  }
+  const line = linearFit(logX, logY, seedW);
   if (!line) {
     let sw = 0;
     let swy = 0;
     for (let i = 0; i < n; i++) {
-      sw += ws[i]!;
-      swy += ws[i]! * ys[i]!;
+      sw += W[i]!;
+      swy += W[i]! * Y[i]!;
     }
     const a = clamp(swy / sw, o.minA, o.maxA);
     const b = clamp(0, o.minB, o.maxB);
@@ -150,54 +301,26 @@ export function fitPowerLaw(
   const seedSse = sseAt(a0, b0);
   const seed = { a: a0, b: b0, sse: seedSse, seedSse, n, iterations: 0, method: 'log-log' as const };
   let scale = 0;
-  for (let i = 0; i < n; i++) scale += ws[i]! * ys[i]! * ys[i]!;
+  for (let i = 0; i < n; i++) scale += W[i]! * Y[i]! * Y[i]!;
   // An exact seed cannot be improved on; that is convergence, not failure.
   if (seedSse <= 1e-20 * scale) return { ...seed, converged: true, note: null };
-  try {
-    const result = levenbergMarquardt(
-      { x: xs, y: ys },
-      ([a, b]) =>
-        (v: number) =>
-          evaluatePowerLaw(a!, b!, v),
-      {
-        initialValues: [a0, b0],
-        minValues: [o.minA, o.minB],
-        maxValues: [o.maxA, o.maxB],
-        maxIterations: o.maxIterations,
-        errorTolerance: 1e-12 * scale,
-        // The library's `weights` are standard deviations: error = Σ (y − ŷ)² / σ².
-        weights: ws.map((w) => 1 / Math.sqrt(w)),
-        jacobianFunction:
-          ([a, b]) =>
-          (v: number) => [v ** -b!, -a! * v ** -b! * Math.log(v)],
-      },
-    );
-    const [a, b] = result.parameterValues;
-    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) {
-      return { ...seed, converged: false, note: 'LM returned non-finite parameters' };
-    }
-    const sse = sseAt(a, b);
-    if (!Number.isFinite(sse)) return { ...seed, converged: false, note: 'LM returned a non-finite SSE' };
-    if (!(sse < seedSse)) {
-      return {
-        ...seed,
-        iterations: result.iterations,
-        converged: false,
-        note: 'LM did not improve on the log-log seed',
-      };
-    }
-    return {
-      a,
-      b,
-      sse,
-      seedSse,
-      converged: true,
-      method: 'levenberg-marquardt',
-      iterations: result.iterations,
-      n,
-      note: null,
-    };
-  } catch (err) {
-    return { ...seed, converged: false, note: `LM failed: ${(err as Error).message}` };
+  if (!Number.isFinite(seedSse)) return { ...seed, converged: false, note: 'non-finite SSE at the seed' };
+  const lm = levenbergMarquardt2(L, Y, W, a0, b0, seedSse, o);
+  if (!Number.isFinite(lm.a) || !Number.isFinite(lm.b) || !Number.isFinite(lm.sse)) {
+    return { ...seed, converged: false, note: 'LM returned a non-finite result' };
   }
+  if (!(lm.sse < seedSse)) {
+    return { ...seed, iterations: lm.iterations, converged: false, note: 'LM did not improve on the log-log seed' };
+  }
+  return {
+    a: lm.a,
+    b: lm.b,
+    sse: lm.sse,
+    seedSse,
+    converged: true,
+    method: 'levenberg-marquardt',
+    iterations: lm.iterations,
+    n,
+    note: null,
+  };
 }

@@ -4,7 +4,10 @@
  *   (`known: false` / cleaned raw name) and adds one `warn` issue naming the nearest known ids.
  * - The quant comes from the quant column, else from the model name (`llama3.1:8b-instruct-q4_0`),
  *   else from the Ollama tag (`model_tag`, via tags.csv), else it is `unknown` (with a warning).
- * - A name that is empty after cleaning or holds control characters is rejected (`bad_name`).
+ * - A name that is empty after cleaning, holds control characters or U+FFFD (bytes that were not
+ *   UTF-8), is longer than `MAX_NAME_LENGTH`, or is (or resolves to) an `Object.prototype` property
+ *   name such as `__proto__` or `constructor` is rejected (`bad_name`): ids become keys of the
+ *   artifact's tables, and zod drops a `__proto__` key when a consumer parses them.
  * - Ids are `sha1(category + canonical values)` (first `idLength` hex digits), so the same rows in
  *   any file or source order get the same ids; exact duplicates get `#2`, `#3`, ... An explicit `id`
  *   field is used verbatim, and a repeated one is rejected (`duplicate_id`).
@@ -27,7 +30,9 @@ import type {
   VramRecord,
 } from '../records.ts';
 import { hasControlChars, type NameKind, type Resolver } from '../registry.ts';
+import { isReservedKey } from '../util/keys.ts';
 import { stableStringify } from '../util/stable-json.ts';
+import { clip } from '../util/text.ts';
 
 /** Options of `normalise`. */
 export interface NormaliseOptions {
@@ -39,6 +44,9 @@ export interface NormaliseOptions {
 }
 
 export const DEFAULT_NORMALISE_OPTIONS: Required<NormaliseOptions> = { idLength: 12 };
+
+/** Longest name (model, quant, backend, GPU, explicit id) accepted, in UTF-16 code units. */
+export const MAX_NAME_LENGTH = 256;
 
 /** Quant id given to rows whose quant is not stated anywhere. */
 export const UNKNOWN_QUANT = 'unknown';
@@ -122,10 +130,32 @@ function suggestion(resolver: Resolver, kind: NameKind, raw: string): string {
 }
 
 function badName(kind: string, raw: string): Rejection | undefined {
+  if (raw.length > MAX_NAME_LENGTH) {
+    return {
+      code: 'bad_name',
+      message: `${kind} name is ${raw.length} characters long (at most ${MAX_NAME_LENGTH}): '${clip(raw)}'`,
+    };
+  }
   if (hasControlChars(raw)) return { code: 'bad_name', message: `${kind} name contains control characters` };
+  if (raw.includes('\uFFFD')) {
+    return {
+      code: 'bad_name',
+      message: `${kind} name '${raw}' contains U+FFFD: the file is not valid UTF-8 there`,
+    };
+  }
+  if (isReservedKey(raw)) return reserved(kind, raw, raw);
   if (!/[\p{L}\p{N}]/u.test(raw))
     return { code: 'bad_name', message: `${kind} name '${raw}' has no letters or digits` };
   return undefined;
+}
+
+/** A name whose canonical id would be an `Object.prototype` property name. */
+function reserved(kind: string, raw: string, id: string): Rejection {
+  const resolved = raw === id ? '' : ` (resolves to '${id}')`;
+  return {
+    code: 'bad_name',
+    message: `${kind} name '${raw}'${resolved} is reserved: an Object.prototype property name cannot key the artifact's tables`,
+  };
 }
 
 function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft | Rejection {
@@ -138,6 +168,7 @@ function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft
   const modelBad = badName('model', rawModel);
   if (modelBad) return modelBad;
   const model = resolver.resolveModel(rawModel);
+  if (isReservedKey(model.id)) return reserved('model', rawModel, model.id);
   if (model.id === '')
     return { code: 'bad_name', message: `model name '${rawModel}' is empty after cleaning` };
   if (!model.known) {
@@ -154,6 +185,7 @@ function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft
     const badQuant = badName('quant', rawQuant);
     if (badQuant) return badQuant;
     const q = resolver.resolveQuant(rawQuant);
+    if (isReservedKey(q.id)) return reserved('quant', rawQuant, q.id);
     quant = q.id;
     if (!q.known)
       warn(
@@ -171,7 +203,7 @@ function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft
       quant = UNKNOWN_QUANT;
       warn(
         'unknown_quant',
-        tag === '' ? 'quant not stated' : `quant not stated and tag '${tag}' is not in the tag table`,
+        tag === '' ? 'quant not stated' : `quant not stated and tag '${clip(tag)}' is not in the tag table`,
       );
     }
   }
@@ -181,6 +213,7 @@ function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft
   const backendBad = badName('backend', rawBackend);
   if (backendBad) return backendBad;
   const backend = resolver.resolveBackend(rawBackend);
+  if (isReservedKey(backend.id)) return reserved('backend', rawBackend, backend.id);
   if (!backend.known) {
     warn(
       'unknown_backend',
@@ -196,6 +229,7 @@ function toDraft(row: IngestedRow, resolver: Resolver, warnings: Issue[]): Draft
     const gpuBad = badName('gpu', rawGpu);
     if (gpuBad) return gpuBad;
     gpu = resolver.resolveGpu(rawGpu);
+    if (isReservedKey(gpu.id)) return reserved('gpu', rawGpu, gpu.id);
     if (!gpu.known)
       warn('unknown_gpu', `gpu '${rawGpu}' is not in the registry${suggestion(resolver, 'gpu', rawGpu)}`);
   }

@@ -14,7 +14,13 @@ import { dict } from '../util/keys.ts';
 export type BatchFormat = 'csv' | 'json' | 'jsonl';
 
 /** A value of an input column as read: CSV gives strings, JSON any JSON value. */
-export type InputValue = string | number | boolean | null | readonly unknown[] | { readonly [k: string]: unknown };
+export type InputValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly unknown[]
+  | { readonly [k: string]: unknown };
 
 export interface BatchInputRow {
   /** 1-based line of the row in the file. */
@@ -22,7 +28,10 @@ export interface BatchInputRow {
   /** The row's own columns (a null-prototype record), in file column order. */
   readonly values: Readonly<Record<string, InputValue>>;
   /** Why the row could not be read, if it could not. */
-  readonly error: { readonly code: 'ragged_row' | 'not_an_object' | 'bad_json'; readonly message: string } | null;
+  readonly error: {
+    readonly code: 'ragged_row' | 'not_an_object' | 'bad_json';
+    readonly message: string;
+  } | null;
 }
 
 export interface BatchInput {
@@ -175,7 +184,10 @@ export function parseBatchJson(text: string, label: string): BatchInput {
     throw new PipelineError('input', `${label} is not valid JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(raw)) {
-    throw new PipelineError('input', `${label} must be a JSON array of objects (one per row), got ${describe(raw)}`);
+    throw new PipelineError(
+      'input',
+      `${label} must be a JSON array of objects (one per row), got ${describe(raw)}`,
+    );
   }
   const lines = jsonArrayElementLines(text);
   const columns: string[] = [];

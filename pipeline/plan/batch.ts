@@ -109,17 +109,16 @@ function text(v: InputValue | undefined, field: string): string | undefined {
   throw new RowError('bad_value', `${field} must be a string, got ${JSON.stringify(v)}`);
 }
 
-function number(
-  v: InputValue | undefined,
-  field: string,
-  min: number,
-  integer: boolean,
-): number | undefined {
+function number(v: InputValue | undefined, field: string, min: number, integer: boolean): number | undefined {
   if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return undefined;
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string' && NUMBER.test(v.trim())) n = Number(v.trim());
-  else throw new RowError('bad_number', `${field} '${typeof v === 'string' ? v : JSON.stringify(v)}' is not a number`);
+  else
+    throw new RowError(
+      'bad_number',
+      `${field} '${typeof v === 'string' ? v : JSON.stringify(v)}' is not a number`,
+    );
   if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
     throw new RowError(
       'bad_number',
@@ -187,7 +186,12 @@ export function scoreBatch(predictor: Predictor, input: BatchInput, label: strin
         concurrency: concurrency ?? base.concurrency,
         requestRate: requestRate ?? base.requestRate,
       };
-      const queryKey = compositeKey(nameKey, String(query.context), String(query.concurrency), String(query.requestRate));
+      const queryKey = compositeKey(
+        nameKey,
+        String(query.context),
+        String(query.concurrency),
+        String(query.requestRate),
+      );
       let p = predicted.get(queryKey);
       if (p === undefined) {
         try {

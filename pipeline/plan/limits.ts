@@ -28,7 +28,8 @@ export function largestSatisfying(ok: (x: number) => boolean, lo: number, hi: nu
   if (!ok(lo)) return lo - 1;
   let good = lo;
   let step = 1;
-  let bad: number | null = null;
+  // First known failure; hi + 1 stands for "none seen" (ok(hi + 1) is never asked).
+  let bad = hi + 1;
   while (good < hi) {
     const probe = Math.min(hi, good + step);
     if (ok(probe)) {
@@ -39,9 +40,9 @@ export function largestSatisfying(ok: (x: number) => boolean, lo: number, hi: nu
       break;
     }
   }
-  if (bad === null) return good;
+  if (bad > hi) return good;
   while (bad - good > 1) {
-    const mid = good + Math.floor((bad - good) / 2);
+    const mid: number = good + Math.floor((bad - good) / 2);
     if (ok(mid)) good = mid;
     else bad = mid;
   }

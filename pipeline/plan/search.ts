@@ -6,13 +6,15 @@
  *   gate 2 quality  predicted quality(model, quant) ≥ target            (skipped without a target)
  *   gate 3 latency  ρ < utilisation cap and p95 ≤ SLO                   (the cap always applies)
  *   gate 4 budget   monthly cost (rate × N × 720 h) ≤ budget            (skipped without a budget)
- *   rank   monthly cost ↑, quality ↓, p95 ↑, then model, quant, backend ids (lexicographic), N ↑
+ *   rank   monthly cost ↑, quality ↓, then the tiebreak: throughput provenance (measured, derived,
+ *          extrapolated, default, unknown), p95 ↑, model, quant and backend ids (lexicographic), N ↑
  *
  * Every candidate is predicted once through `Predictor.predict`, so the planner's numbers are the
  * numbers `capfit predict` prints for the same configuration. When nothing survives, the result
  * names the gate that removed the last candidates and what to relax, computed from the candidates
  * that passed the gates before it.
  */
+import type { Provenance } from '../fit/types.ts';
 import type { FullPrediction, Predictor, ResolvedQuery } from '../predict.ts';
 import type { GpuSpec, ModelSpec } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
@@ -134,10 +136,20 @@ export interface PlanResult {
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Trust order of provenances (TR133 §3.4: measurements before model predictions). */
+export const PROVENANCE_RANK: Readonly<Record<Provenance, number>> = {
+  measured: 0,
+  derived: 1,
+  extrapolated: 2,
+  default: 3,
+  unknown: 4,
+};
+
 /**
- * `compareCandidates(a, b)` is the ranking: monthly cost ascending, quality descending, p95
- * ascending, then model, quant and backend ids and the instance count (a total order, so the
- * ranking never depends on search order).
+ * `compareCandidates(a, b)` is the ranking: monthly cost ascending, quality descending (TR133
+ * §10.3), then the tiebreak: throughput provenance (a measured configuration before a derived one
+ * before an extrapolated one), p95 ascending, model, quant and backend ids and the instance count.
+ * It is a total order, so the ranking never depends on search order.
  */
 export function compareCandidates(a: PlanCandidate, b: PlanCandidate): number {
   const pa = a.prediction;
@@ -145,6 +157,7 @@ export function compareCandidates(a: PlanCandidate, b: PlanCandidate): number {
   return (
     pa.cost.monthly_usd - pb.cost.monthly_usd ||
     pb.quality.score - pa.quality.score ||
+    PROVENANCE_RANK[pa.throughput.provenance] - PROVENANCE_RANK[pb.throughput.provenance] ||
     (pa.latency.p95_ms ?? Number.POSITIVE_INFINITY) - (pb.latency.p95_ms ?? Number.POSITIVE_INFINITY) ||
     byString(a.model, b.model) ||
     byString(a.quant, b.quant) ||
@@ -319,7 +332,8 @@ function explain(
         (a, b) => capacityRps(b.prediction) - capacityRps(a.prediction) || compareCandidates(a, b),
       )[0]!;
       const sustainable = request.utilisationCap * capacityRps(best.prediction);
-      const rate = Math.floor(sustainable * 1000) / 1000;
+      // Strictly below the cap: ρ = cap is already infeasible.
+      const rate = Math.max(0, Math.ceil(sustainable * 1000) - 1) / 1000;
       const growing =
         best.instances === request.maxInstances &&
         before.some(
@@ -422,27 +436,32 @@ export function planSearch(predictor: Predictor, request: PlanRequest): PlanResu
   }
 
   // 3. Gates in order; each sees only the survivors of the previous one.
-  const tests: Record<GateName, { applied: boolean; threshold: number | null; pass: (c: PlanCandidate) => boolean }> =
-    {
-      vram: { applied: true, threshold: gpu.vramGb, pass: (x) => x.prediction.vram!.fits },
-      quality: {
-        applied: request.qualityTarget !== undefined,
-        threshold: request.qualityTarget ?? null,
-        pass: (x) => request.qualityTarget === undefined || x.prediction.quality.score >= request.qualityTarget - EPS,
-      },
-      latency: {
-        applied: true,
-        threshold: request.latencySloMs ?? null,
-        pass: (x) =>
-          x.prediction.latency.status === 'ok' &&
-          (request.latencySloMs === undefined || (x.prediction.latency.p95_ms ?? Infinity) <= request.latencySloMs + EPS),
-      },
-      budget: {
-        applied: request.budgetUsd !== undefined,
-        threshold: request.budgetUsd ?? null,
-        pass: (x) => request.budgetUsd === undefined || x.prediction.cost.monthly_usd <= request.budgetUsd + EPS,
-      },
-    };
+  const tests: Record<
+    GateName,
+    { applied: boolean; threshold: number | null; pass: (c: PlanCandidate) => boolean }
+  > = {
+    vram: { applied: true, threshold: gpu.vramGb, pass: (x) => x.prediction.vram!.fits },
+    quality: {
+      applied: request.qualityTarget !== undefined,
+      threshold: request.qualityTarget ?? null,
+      pass: (x) =>
+        request.qualityTarget === undefined || x.prediction.quality.score >= request.qualityTarget - EPS,
+    },
+    latency: {
+      applied: true,
+      threshold: request.latencySloMs ?? null,
+      pass: (x) =>
+        x.prediction.latency.status === 'ok' &&
+        (request.latencySloMs === undefined ||
+          (x.prediction.latency.p95_ms ?? Infinity) <= request.latencySloMs + EPS),
+    },
+    budget: {
+      applied: request.budgetUsd !== undefined,
+      threshold: request.budgetUsd ?? null,
+      pass: (x) =>
+        request.budgetUsd === undefined || x.prediction.cost.monthly_usd <= request.budgetUsd + EPS,
+    },
+  };
   const gates: GateCount[] = [];
   let survivors: PlanCandidate[] = all;
   let lastGate: { gate: GateName; before: PlanCandidate[] } | null = null;
@@ -508,8 +527,10 @@ function quantOrder(id: string): number {
 function checkRequest(r: PlanRequest, context: number, maxInstances: number): void {
   const bad = (option: string, what: string, value: number) =>
     new PipelineError('argument', `--${option} must be ${what}, got ${value}`);
-  if (!(Number.isFinite(r.modelSizeB) && r.modelSizeB > 0)) throw bad('model-size', 'a positive size', r.modelSizeB);
-  if (!(Number.isFinite(r.requestRate) && r.requestRate >= 0)) throw bad('request-rate', 'a number ≥ 0', r.requestRate);
+  if (!(Number.isFinite(r.modelSizeB) && r.modelSizeB > 0))
+    throw bad('model-size', 'a positive size', r.modelSizeB);
+  if (!(Number.isFinite(r.requestRate) && r.requestRate >= 0))
+    throw bad('request-rate', 'a number ≥ 0', r.requestRate);
   if (r.budgetUsd !== undefined && !(Number.isFinite(r.budgetUsd) && r.budgetUsd >= 0))
     throw bad('budget', 'a number ≥ 0', r.budgetUsd);
   if (r.latencySloMs !== undefined && !(Number.isFinite(r.latencySloMs) && r.latencySloMs > 0))
@@ -517,5 +538,6 @@ function checkRequest(r: PlanRequest, context: number, maxInstances: number): vo
   if (r.qualityTarget !== undefined && !(r.qualityTarget >= 0 && r.qualityTarget <= 1))
     throw bad('quality-target', 'between 0 and 1', r.qualityTarget);
   if (!(Number.isInteger(context) && context >= 1)) throw bad('context', 'an integer ≥ 1', context);
-  if (!(Number.isInteger(maxInstances) && maxInstances >= 1)) throw bad('max-instances', 'an integer ≥ 1', maxInstances);
+  if (!(Number.isInteger(maxInstances) && maxInstances >= 1))
+    throw bad('max-instances', 'an integer ≥ 1', maxInstances);
 }

@@ -26,3 +26,32 @@ export function dict<V>(entries?: Iterable<readonly [string, V]>): Record<string
   if (entries) for (const [k, v] of entries) out[k] = v;
   return out;
 }
+
+/**
+ * Property names every plain object inherits (`Object.prototype`'s own names). A table keyed by
+ * user data that is (or is ever parsed into) a plain object misbehaves on them: zod's `z.record`
+ * drops a `__proto__` key, and `hasOwnProperty` or `toString` as a key shadow the method. Names
+ * that are one of these never become keys: normalise rejects them (`bad_name`).
+ */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'constructor',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  'toString',
+  'valueOf',
+]);
+
+/**
+ * `isReservedKey(name)` is true when `name` is an `Object.prototype` property name (exact match).
+ * @example isReservedKey('__proto__') // true
+ */
+export function isReservedKey(name: string): boolean {
+  return RESERVED_KEYS.has(name);
+}

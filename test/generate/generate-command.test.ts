@@ -57,7 +57,7 @@ describe('runGenerate', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     const corpus = generateCorpus({ records: 3000, seed: 'cli', badShare: 0.1 });
-    expect(result.stdout).toContain(`3000 rows (${corpus.badRows} bad, 10.0%)`);
+    expect(result.stdout).toContain(`3000 rows, ${corpus.badRows} bad (10.0%: `);
     expect(readdirSync(out).sort()).toEqual([
       'cost.csv',
       'latency.csv',

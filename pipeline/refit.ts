@@ -98,7 +98,6 @@ const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Library versions recorded in the manifest. */
 const RECORDED_LIBRARIES = [
-  'arquero',
   'csv-parse',
   'ml-levenberg-marquardt',
   'ml-matrix',

@@ -133,7 +133,7 @@ export function planJson(r: PlanResult) {
     gates: r.gates,
     ranking: [
       'monthly_cost asc',
-      'quality desc',
+      'quality desc (known quality before the default for an unknown one)',
       'throughput provenance (measured, derived, extrapolated, default, unknown)',
       'p95_latency_ms asc',
       'model',

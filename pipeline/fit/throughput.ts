@@ -1227,7 +1227,7 @@ function siblingValue(
 ): { value: number; route: ThroughputRoute } | null {
   const candidates = cells.filter((cell) => cell.gpu === tier && cell.quant !== q.quant.id && usable(cell.value));
   if (candidates.length === 0) return null;
-  const rho = (id: string) => (process.env.NORHO ? 1 : (own(c.quant_efficiency, id) ?? 1));
+  const rho = (id: string) => own(c.quant_efficiency, id) ?? 1;
   if (q.model && queryBytes > 0) {
     let best: { cell: IndexedCell; bpw: number; d: number } | null = null;
     for (const cell of candidates) {

@@ -6,8 +6,9 @@
  *   gate 2 quality  predicted quality(model, quant) ≥ target            (skipped without a target)
  *   gate 3 latency  ρ < utilisation cap and p95 ≤ SLO                   (the cap always applies)
  *   gate 4 budget   monthly cost (rate × N × 720 h) ≤ budget            (skipped without a budget)
- *   rank   monthly cost ↑, quality ↓, then the tiebreak: throughput provenance (measured, derived,
- *          extrapolated, default, unknown), p95 ↑, model, quant and backend ids (lexicographic), N ↑
+ *   rank   monthly cost ↑, quality ↓ (a known quality before the labelled default for an unknown
+ *          one), then the tiebreak: throughput provenance (measured, derived, extrapolated, default,
+ *          unknown), p95 ↑, model, quant and backend ids (lexicographic), N ↑
  *
  * Every candidate is predicted once through `Predictor.predict`, so the planner's numbers are the
  * numbers `capfit predict` prints for the same configuration. When nothing survives, the result
@@ -149,6 +150,8 @@ export const PROVENANCE_RANK: Readonly<Record<Provenance, number>> = {
  * `compareCandidates(a, b)` is the ranking: monthly cost ascending, quality descending (TR133
  * §10.3), then the tiebreak: throughput provenance (a measured configuration before a derived one
  * before an extrapolated one), p95 ascending, model, quant and backend ids and the instance count.
+ * A quality with provenance `unknown` is the labelled default (0.5), not a measurement, so at equal
+ * cost it ranks after every known quality whatever its value (TR133 §3.4: conservative by default).
  * It is a total order, so the ranking never depends on search order.
  */
 export function compareCandidates(a: PlanCandidate, b: PlanCandidate): number {
@@ -156,6 +159,7 @@ export function compareCandidates(a: PlanCandidate, b: PlanCandidate): number {
   const pb = b.prediction;
   return (
     pa.cost.monthly_usd - pb.cost.monthly_usd ||
+    Number(pa.quality.provenance === 'unknown') - Number(pb.quality.provenance === 'unknown') ||
     pb.quality.score - pa.quality.score ||
     PROVENANCE_RANK[pa.throughput.provenance] - PROVENANCE_RANK[pb.throughput.provenance] ||
     (pa.latency.p95_ms ?? Number.POSITIVE_INFINITY) - (pb.latency.p95_ms ?? Number.POSITIVE_INFINITY) ||

@@ -5,6 +5,7 @@
  * the R and NumPy default).
  */
 
+import { quantile } from 'simple-statistics';
 import type { TargetSet } from '../config.ts';
 import type { Metrics } from '../math/metrics.ts';
 import { evaluateTargets, type TargetMetric, type TargetOp } from './score.ts';
@@ -68,11 +69,8 @@ const NO_METRICS: Metrics = {
 export function quantileType7(values: readonly number[], p: number): number {
   if (values.length === 0) throw new Error('quantileType7: empty sample');
   if (!(p >= 0 && p <= 1)) throw new Error(`quantileType7: p must be in [0, 1], got ${p}`);
-  const sorted = [...values].sort((a, b) => a - b);
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  // simple-statistics ≥ 7.8.9 implements the type-7 (R/numpy default) method.
+  return quantile([...values], p);
 }
 
 /** Median, type-7 p10 and p90, min and max of the defined values; null when there are none. */

@@ -124,7 +124,9 @@ describe('planSearch', () => {
     expect(r.alternatives).toEqual(r.feasible.slice(1, 5));
     const cheapest = Math.min(...r.feasible.map((c) => c.prediction.cost.monthly_usd));
     expect(r.recommendation!.prediction.cost.monthly_usd).toBe(cheapest);
-    const sameCost = r.feasible.filter((c) => c.prediction.cost.monthly_usd === cheapest);
+    const sameCost = r.feasible.filter(
+      (c) => c.prediction.cost.monthly_usd === cheapest && c.prediction.quality.provenance !== 'unknown',
+    );
     expect(r.recommendation!.prediction.quality.score).toBe(
       Math.max(...sameCost.map((c) => c.prediction.quality.score)),
     );
@@ -295,6 +297,7 @@ describe('compareCandidates', () => {
       cand('z', 'Q8', 'ollama', 1, fakePrediction({ p95: 800, provenance: 'extrapolated' })),
       cand('y', 'Q8', 'ollama', 1, fakePrediction({ p95: 1200, provenance: 'derived' })),
       cand('x', 'FP16', 'tgi', 1, fakePrediction({ quality: 0.7, p95: 5000 })),
+      cand('u', 'FP16', 'tgi', 1, fakePrediction({ quality: 0.8, qualityProvenance: 'unknown' })),
       cand('w', 'FP16', 'tgi', 2, fakePrediction({ monthly: 50.4, quality: 0.9 })),
       cand('a', 'Q4', 'ollama', 1, fakePrediction({ p95: 950 })),
     ];
@@ -307,6 +310,7 @@ describe('compareCandidates', () => {
       'a/Q4/ollama', // p95 950
       'y/Q8/ollama', // derived
       'z/Q8/ollama', // extrapolated, despite the lowest p95
+      'u/FP16/tgi', // unknown quality: after every known one, despite 0.8
       'w/FP16/tgi', // dearer
     ]);
     // The order does not depend on the input order.

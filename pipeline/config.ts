@@ -62,6 +62,8 @@ const source = z.strictObject({
   fields: z.record(z.string(), fieldSpec).default({}),
   /** Column → accepted values; a row with another value is rejected with code `excluded` and the reason. */
   where: z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1)).default({}),
+  /** Column → rejected values; a row with one of them is rejected with code `excluded` (after `where`). */
+  exclude: z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1)).default({}),
   /** Constant field values for every row of this source (e.g. the GPU when the file has no column). */
   set: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
   /** Free-text note explaining the choices for this source (rendered in the report). */

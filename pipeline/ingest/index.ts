@@ -63,6 +63,7 @@ interface CompiledSource {
   readonly category: Category;
   readonly fields: readonly CompiledField[];
   readonly where: readonly { readonly column: string; readonly accepted: readonly string[] }[];
+  readonly exclude: readonly { readonly column: string; readonly rejected: readonly string[] }[];
   /** Columns the config names explicitly; a CSV without one of them is unusable. */
   readonly columns: readonly { readonly column: string; readonly usedBy: string }[];
 }
@@ -176,7 +177,11 @@ function compileSource(config: SourceConfig, index: number): CompiledSource {
     columns.push({ column, usedBy: `where.${column}` });
     return { column, accepted: values.map((v) => String(v).trim()) };
   });
-  return { index, config, category: config.category, fields, where: whereList, columns };
+  const excludeList = Object.entries(config.exclude).map(([column, values]) => {
+    columns.push({ column, usedBy: `exclude.${column}` });
+    return { column, rejected: values.map((v) => String(v).trim()) };
+  });
+  return { index, config, category: config.category, fields, where: whereList, exclude: excludeList, columns };
 }
 
 function compileSpec(spec: FieldSpec, def: FieldDef, where: string): CompiledRef[] {
@@ -288,6 +293,12 @@ function mapRow(src: CompiledSource, raw: RawRow): { fields: Record<string, Fiel
         code: 'excluded',
         message: `${w.column}='${clip(value)}' not in [${w.accepted.join(', ')}]`,
       };
+    }
+  }
+  for (const x of src.exclude) {
+    const value = raw.values.get(x.column) ?? '';
+    if (x.rejected.some((r) => sameValue(r, value))) {
+      return { code: 'excluded', message: `${x.column}='${clip(value)}' is excluded by the config` };
     }
   }
   const fields = dict<FieldValue>();

@@ -176,9 +176,9 @@ const CASES: readonly HostileCase[] = [
   { name: 'json: object where a number belongs', kind: 'json', content: `[${jrec({ value: 1 })}]`, expect: { issues: [[1, 'bad_number']], counts: [1, 0, 1] } },
   { name: 'json: model name that is a number', kind: 'json', content: `[${jrec(100, 8)}]`, expect: { issues: [[1, 'unknown_model', 'warn']], counts: [1, 1, 0], models: ['8'] } },
   { name: 'json: BOM before the array', kind: 'json', content: `\uFEFF[${jrec(100)}]`, expect: { issues: [], counts: [1, 1, 0] } },
-  { name: 'json: duplicate record ids', kind: 'json', content: `[\n${JSON.stringify({ id: 'x', ...JSON.parse(jrec(100)) })},\n${JSON.stringify({ id: 'x', ...JSON.parse(jrec(200)) })}\n]`, expect: { issues: [[3, 'duplicate_id']], counts: [2, 1, 1] } },
+  { name: 'json: duplicate record ids', kind: 'json', content: `[\n${JSON.stringify({ id: 'x', ...JSON.parse(jrec(100)) })},\n${JSON.stringify({ id: 'x', ...JSON.parse(jrec(200)) })}\n]`, expect: { issues: [[2, 'duplicate_id']], counts: [2, 1, 1], messages: { '2:duplicate_id': 'id x already used by' } } },
   // --- JSON Lines ---------------------------------------------------------------------------------
-  { name: 'jsonl: invalid line in the middle', kind: 'jsonl', content: `${jrec(100)}\n{oops\n${jrec(100)}\n`, expect: { issues: [[2, 'unparseable_file']], counts: [2, 1, 1], messages: { '2:unparseable_file': 'line 2 is not valid JSON' } } },
+  { name: 'jsonl: invalid line in the middle', kind: 'jsonl', content: `${jrec(100)}\n{oops\n${jrec(100)}\n`, expect: { issues: [[2, 'unparseable_file']], counts: [3, 2, 1], messages: { '2:unparseable_file': 'line 2 is not valid JSON' } } },
   { name: 'jsonl: line that is an array', kind: 'jsonl', content: `${jrec(100)}\n[1,2]\n`, expect: { issues: [[2, 'missing_field']], counts: [2, 1, 1] } },
   { name: 'jsonl: CRLF and blank lines keep line numbers', kind: 'jsonl', content: `${jrec(100)}\r\n\r\n${jrec('x')}\r\n`, expect: { issues: [[3, 'bad_number']], counts: [2, 1, 1] } },
   { name: 'jsonl: line nested 10 000 levels deep', kind: 'jsonl', content: `${jrec(100)}\n{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}\n`, expect: { issues: [[2, 'unparseable_file']], counts: [2, 1, 1], messages: { '2:unparseable_file': 'deeper than 64 levels' } } },
@@ -246,12 +246,13 @@ afterAll(() => ws.dispose());
 const FILE_OF = { csv: 'a.csv', json: 'a.json', jsonl: 'a.jsonl' } as const;
 
 async function loadData(c: DataCase): Promise<LoadedCorpus> {
-  const file = `${c.name.replace(/[^a-z0-9]+/gi, '-')}/${FILE_OF[c.kind]}`;
+  const slug = c.name.replace(/[^a-z0-9]+/gi, '-');
+  const file = `${slug}/${FILE_OF[c.kind]}`;
   ws.write(file, c.content);
   const category = c.category ?? 'throughput';
   const extra = c.source ?? '    fields: { tok_per_s: tok_s }';
   const config = oneSourceConfig(`  - path: ${file}\n    category: ${category}${extra ? `\n${extra}` : ''}`);
-  const configPath = ws.write(`${file}.yaml`, config);
+  const configPath = ws.write(`${slug}.yaml`, config);
   return loadCorpus(configPath);
 }
 

@@ -24,7 +24,6 @@
 import { z } from 'zod';
 import { type GramSystem, nonNegativeLeastSquaresGram } from '../math/least-squares.ts';
 import {
-  addLogLogPoint,
   emptyLogLogSums,
   evaluatePowerLaw,
   fitPowerLaw,
@@ -270,10 +269,15 @@ function own<V>(table: Readonly<Record<string, V>> | undefined, key: string): V 
 }
 
 // ------------------------------------------------------------------------------------------
-// Fit: records → rows with their specs resolved once
+// Fit: records → configurations (sufficient statistics per model, backend, quant, GPU, metric, context)
 // ------------------------------------------------------------------------------------------
 
-interface Row {
+/**
+ * All N=1 records of one configuration. Everything downstream reads the configuration's sums
+ * (s0 = Σw, s1 = Σw·y, s2 = Σw·y², s2l = Σw·y²·ln y) or walks its values, so the fit is linear in
+ * the records and the specs are resolved once per configuration.
+ */
+interface Config {
   readonly model: string;
   /** Index of the model among the sorted distinct models (fold id). */
   readonly mi: number;
@@ -281,8 +285,6 @@ interface Row {
   readonly quant: string;
   readonly gpu: string;
   readonly metric: string;
-  readonly y: number;
-  readonly weight: number;
   readonly context: number;
   readonly modelSpec: ModelSpec | undefined;
   readonly quantSpec: QuantSpec | undefined;
@@ -291,18 +293,44 @@ interface Row {
   readonly bytes: number;
   /** Seconds per token at the GPU's full bandwidth (NaN without all three specs). */
   readonly x: number;
+  /** tok/s and weights in canonical order (by value, then weight). */
+  readonly ys: Float64Array;
+  readonly ws: Float64Array;
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+  readonly s2l: number;
 }
 
 interface Prepared {
-  readonly rows: Row[];
+  readonly configs: Config[];
+  readonly nRecords: number;
   readonly multiAgent: number;
   readonly invalid: number;
 }
 
-/** A numeric sort key from a content-derived id (first 12 hex digits), NaN when it has none. */
-function idKey(id: string): number {
-  const v = Number.parseInt(id.slice(0, 12), 16);
-  return /^[0-9a-f]{12}/i.test(id) ? v : Number.NaN;
+/** Growable Float64Array. */
+class Floats {
+  private data = new Float64Array(4);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  values(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** Injective internal key (length-prefixed parts): cheaper than `compositeKey` in per-record loops. */
+function internalKey(parts: readonly string[]): string {
+  let k = '';
+  for (const p of parts) k += `${p.length}:${p}`;
+  return k;
 }
 
 function cached<V>(lookup: (id: string) => V | undefined): (id: string) => V | undefined {
@@ -315,68 +343,98 @@ function cached<V>(lookup: (id: string) => V | undefined): (id: string) => V | u
   };
 }
 
+/**
+ * Groups the N=1 records by configuration. Within a configuration the values are put in a canonical
+ * order (ascending tok/s, then weight; records equal in both are interchangeable), so the sums do
+ * not depend on the input order.
+ */
 function prepare(train: readonly ThroughputRecord[], o: ResolvedThroughputOptions): Prepared {
   let multiAgent = 0;
   let invalid = 0;
-  const kept: ThroughputRecord[] = [];
+  let nRecords = 0;
+  const groups = new Map<string, { r: ThroughputRecord; context: number; ys: Floats; ws: Floats }>();
   for (const r of train) {
-    if (r.nAgents !== 1) multiAgent++;
-    else if (!(Number.isFinite(r.tokPerS) && r.tokPerS > 0)) invalid++;
-    else kept.push(r);
+    if (r.nAgents !== 1) {
+      multiAgent++;
+      continue;
+    }
+    if (!(Number.isFinite(r.tokPerS) && r.tokPerS > 0)) {
+      invalid++;
+      continue;
+    }
+    nRecords++;
+    const context = r.contextLength !== null && r.contextLength > 0 ? r.contextLength : o.defaultContext;
+    const key = internalKey([r.model, r.backend, r.quant, r.gpu, r.metric, String(context)]);
+    let g = groups.get(key);
+    if (!g) {
+      g = { r, context, ys: new Floats(), ws: new Floats() };
+      groups.set(key, g);
+    }
+    g.ys.push(r.tokPerS);
+    g.ws.push(r.weight > 0 && Number.isFinite(r.weight) ? r.weight : 1);
   }
-  // Canonical order (content-derived ids) so the floating-point sums do not depend on input order.
-  // Hex ids sort by their numeric value; any other id falls back to string order.
-  const n = kept.length;
-  const keys = new Float64Array(n);
-  let numeric = true;
-  for (let i = 0; i < n; i++) {
-    keys[i] = idKey(kept[i]!.id);
-    if (Number.isNaN(keys[i]!)) numeric = false;
-  }
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort(
-    numeric
-      ? (a, b) =>
-          keys[a]! - keys[b]! ||
-          (kept[a]!.id < kept[b]!.id ? -1 : kept[a]!.id > kept[b]!.id ? 1 : kept[a]!.tokPerS - kept[b]!.tokPerS)
-      : (a, b) =>
-          kept[a]!.id < kept[b]!.id ? -1 : kept[a]!.id > kept[b]!.id ? 1 : kept[a]!.tokPerS - kept[b]!.tokPerS,
-  );
   const modelOf = cached((id) => o.specs.model(id));
   const quantOf = cached((id) => o.specs.quant(id));
   const gpuOf = cached((id) => {
     const g = o.specs.gpu(id);
     return g && g.bandwidthGbs > 0 ? g : undefined;
   });
-  const modelIds = [...new Set(kept.map((r) => r.model))].sort();
-  const modelIndex = new Map(modelIds.map((m, i) => [m, i] as const));
-  const rows: Row[] = new Array<Row>(n);
-  for (let k = 0; k < n; k++) {
-    const r = kept[order[k]!]!;
+  const keys = [...groups.keys()].sort();
+  const modelIndex = new Map(
+    [...new Set(keys.map((k) => groups.get(k)!.r.model))].sort().map((m, i) => [m, i] as const),
+  );
+  const configs: Config[] = [];
+  for (const key of keys) {
+    const { r, context, ys: yRaw, ws: wRaw } = groups.get(key)!;
+    let ys = yRaw.values();
+    let ws = wRaw.values();
+    if (ws.every((w) => w === ws[0])) ys.sort();
+    else {
+      const order = Array.from(ys, (_, i) => i).sort((a, b) => ys[a]! - ys[b]! || ws[a]! - ws[b]!);
+      const y0 = ys;
+      const w0 = ws;
+      ys = Float64Array.from(order, (i) => y0[i]!);
+      ws = Float64Array.from(order, (i) => w0[i]!);
+    }
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s2l = 0;
+    for (let i = 0; i < ys.length; i++) {
+      const w = ws[i]!;
+      const y = ys[i]!;
+      s0 += w;
+      s1 += w * y;
+      s2 += w * y * y;
+      s2l += w * y * y * Math.log(y);
+    }
     const modelSpec = modelOf(r.model);
     const quantSpec = quantOf(r.quant);
     const gpuSpec = gpuOf(r.gpu);
-    const context = r.contextLength !== null && r.contextLength > 0 ? r.contextLength : o.defaultContext;
     const bytes =
       modelSpec && quantSpec ? bytesPerToken(modelSpec, quantSpec.bitsPerWeight, context, o.kvBytes) : Number.NaN;
-    rows[k] = {
+    configs.push({
       model: r.model,
       mi: modelIndex.get(r.model)!,
       backend: r.backend,
       quant: r.quant,
       gpu: r.gpu,
       metric: r.metric,
-      y: r.tokPerS,
-      weight: r.weight > 0 && Number.isFinite(r.weight) ? r.weight : 1,
       context,
       modelSpec,
       quantSpec,
       gpuSpec,
       bytes,
       x: gpuSpec && bytes > 0 ? bytes / (gpuSpec.bandwidthGbs * 1e9) : Number.NaN,
-    };
+      ys,
+      ws,
+      s0,
+      s1,
+      s2,
+      s2l,
+    });
   }
-  return { rows, multiAgent, invalid };
+  return { configs, nRecords, multiAgent, invalid };
 }
 
 // ------------------------------------------------------------------------------------------
@@ -397,7 +455,7 @@ interface CellAcc {
   readonly bpw: number;
 }
 
-function addToCell(cells: Map<string, CellAcc>, key: string, r: Row): void {
+function addToCell(cells: Map<string, CellAcc>, key: string, cfg: Config): void {
   let a = cells.get(key);
   if (!a) {
     a = {
@@ -406,20 +464,20 @@ function addToCell(cells: Map<string, CellAcc>, key: string, r: Row): void {
       swc: 0,
       swInvBytes: 0,
       allBytes: true,
-      cMin: r.context,
-      cMax: r.context,
-      modelSpec: r.modelSpec,
-      bpw: r.quantSpec?.bitsPerWeight ?? Number.NaN,
+      cMin: cfg.context,
+      cMax: cfg.context,
+      modelSpec: cfg.modelSpec,
+      bpw: cfg.quantSpec?.bitsPerWeight ?? Number.NaN,
     };
     cells.set(key, a);
   }
-  a.sw += r.weight;
-  a.swy += r.weight * r.y;
-  a.swc += r.weight * r.context;
-  if (r.bytes > 0) a.swInvBytes += r.weight / r.bytes;
+  a.sw += cfg.s0;
+  a.swy += cfg.s1;
+  a.swc += cfg.s0 * cfg.context;
+  if (cfg.bytes > 0) a.swInvBytes += cfg.s0 / cfg.bytes;
   else a.allBytes = false;
-  a.cMin = Math.min(a.cMin, r.context);
-  a.cMax = Math.max(a.cMax, r.context);
+  a.cMin = Math.min(a.cMin, cfg.context);
+  a.cMax = Math.max(a.cMax, cfg.context);
 }
 
 /**
@@ -428,14 +486,31 @@ function addToCell(cells: Map<string, CellAcc>, key: string, r: Row): void {
  * model with no KV term), the weighted mean context.
  */
 function cellContext(a: CellAcc, kvBytes: number): number {
-  const mean = a.swc / a.sw;
   if (a.cMin === a.cMax) return a.cMin;
+  const mean = a.swc / a.sw;
   if (!a.allBytes || !a.modelSpec || !(a.bpw > 0)) return mean;
   const perToken = kvCacheBytes(a.modelSpec, 1, 1, kvBytes);
   if (!(perToken > 0)) return mean;
   const bytesStar = a.sw / a.swInvBytes;
   const c = (bytesStar - bytesPerToken(a.modelSpec, a.bpw, 0, kvBytes)) / perToken;
   return Number.isFinite(c) ? Math.min(a.cMax, Math.max(a.cMin, c)) : mean;
+}
+
+/** Writes the sorted cells into the published tables. */
+function publishCells(
+  cells: ReadonlyMap<string, CellAcc>,
+  kvBytes: number,
+): { value: Record<string, number>; n: Record<string, number>; context: Record<string, number> } {
+  const value = dict<number>();
+  const n = dict<number>();
+  const context = dict<number>();
+  for (const k of [...cells.keys()].sort()) {
+    const a = cells.get(k)!;
+    value[k] = a.swy / a.sw;
+    n[k] = a.sw;
+    context[k] = cellContext(a, kvBytes);
+  }
+  return { value, n, context };
 }
 
 interface Pair {
@@ -447,21 +522,14 @@ interface Pair {
   readonly rho: number;
 }
 
-/** Paired quant/baseline cells: same model, backend, GPU, metric and context. */
-function quantPairs(rows: readonly Row[], o: ResolvedThroughputOptions): Pair[] {
-  const groups = new Map<string, Map<string, { sw: number; swy: number; row: Row }>>();
-  for (const r of rows) {
-    const gk = compositeKey(r.model, r.backend, r.gpu, r.metric, String(r.context));
+/** Paired quant/baseline configurations: same model, backend, GPU, metric and context. */
+function quantPairs(configs: readonly Config[], o: ResolvedThroughputOptions): Pair[] {
+  const groups = new Map<string, Map<string, Config>>();
+  for (const cfg of configs) {
+    const gk = internalKey([cfg.model, cfg.backend, cfg.gpu, cfg.metric, String(cfg.context)]);
     let inner = groups.get(gk);
-    if (!inner) {
-      inner = new Map();
-      groups.set(gk, inner);
-    }
-    const cell = inner.get(r.quant);
-    if (cell) {
-      cell.sw += r.weight;
-      cell.swy += r.weight * r.y;
-    } else inner.set(r.quant, { sw: r.weight, swy: r.weight * r.y, row: r });
+    if (!inner) groups.set(gk, (inner = new Map()));
+    inner.set(cfg.quant, cfg);
   }
   const pairs: Pair[] = [];
   for (const gk of [...groups.keys()].sort()) {
@@ -469,13 +537,12 @@ function quantPairs(rows: readonly Row[], o: ResolvedThroughputOptions): Pair[] 
     const base = inner.get(o.baselineQuant);
     if (!base) continue;
     for (const q of [...inner.keys()].sort()) {
-      if (q === o.baselineQuant) continue;
       const cell = inner.get(q)!;
       // Quants outside the registry (`unknown`) are not paired: their ratio means nothing.
-      if (!cell.row.quantSpec) continue;
-      const ratio = cell.swy / cell.sw / (base.swy / base.sw);
-      const rho = cell.row.bytes > 0 && base.row.bytes > 0 ? (ratio * cell.row.bytes) / base.row.bytes : Number.NaN;
-      pairs.push({ quant: q, mi: cell.row.mi, weight: Math.min(cell.sw, base.sw), ratio, rho });
+      if (q === o.baselineQuant || !cell.quantSpec) continue;
+      const ratio = cell.s1 / cell.s0 / (base.s1 / base.s0);
+      const rho = cell.bytes > 0 && base.bytes > 0 ? (ratio * cell.bytes) / base.bytes : Number.NaN;
+      pairs.push({ quant: q, mi: cell.mi, weight: Math.min(cell.s0, base.s0), ratio, rho });
     }
   }
   return pairs;
@@ -489,7 +556,8 @@ function pairMeans(
   const acc = new Map<string, { swr: number; sw: number; n: number; swp: number; swpw: number }>();
   for (const p of pairs) {
     if (p.mi === skip) continue;
-    const a = acc.get(p.quant) ?? { swr: 0, sw: 0, n: 0, swp: 0, swpw: 0 };
+    let a = acc.get(p.quant);
+    if (!a) acc.set(p.quant, (a = { swr: 0, sw: 0, n: 0, swp: 0, swpw: 0 }));
     a.swr += p.weight * p.ratio;
     a.sw += p.weight;
     a.n += 1;
@@ -497,7 +565,6 @@ function pairMeans(
       a.swp += p.weight * p.rho;
       a.swpw += p.weight;
     }
-    acc.set(p.quant, a);
   }
   const out = new Map<string, { multiplier: number; n: number; rho: number | undefined }>();
   for (const q of [...acc.keys()].sort()) {
@@ -507,6 +574,7 @@ function pairMeans(
   return out;
 }
 
+/** Type-7 median, p10, p90 of `values` (sorted in place); null when empty. */
 function summary(values: Float64Array): SpreadSummary | null {
   if (values.length === 0) return null;
   values.sort();
@@ -518,28 +586,15 @@ function summary(values: Float64Array): SpreadSummary | null {
   };
 }
 
-/** Growable Float64Array. */
-class Floats {
-  private data = new Float64Array(8);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  values(): Float64Array {
-    return this.data.slice(0, this.length);
-  }
-}
-
 // ------------------------------------------------------------------------------------------
 // Fit: physics (decode time) and power law from sufficient statistics
 // ------------------------------------------------------------------------------------------
 
-/** Gram sums of t − x/η_max = overhead + s′·x on columns [x, 1], weights w·y² (relative time error). */
+/**
+ * Gram sums of z = t − x/η_max = overhead + s′·x on columns [x, 1] with weights w·y² (relative
+ * error in time t = 1/y). Per configuration they follow from s0, s1, s2: Σw·y²·z = s1 − (x/η)·s2,
+ * Σw·y²·z² = s0 − 2(x/η)·s1 + (x/η)²·s2.
+ */
 interface DecodeSums {
   g00: number;
   g01: number;
@@ -552,16 +607,17 @@ interface DecodeSums {
 
 const emptyDecodeSums = (): DecodeSums => ({ g00: 0, g01: 0, g11: 0, b0: 0, b1: 0, c: 0, n: 0 });
 
-function addDecode(s: DecodeSums, r: Row, maxEta: number): void {
-  const w = r.weight * r.y * r.y;
-  const z = 1 / r.y - r.x / maxEta;
-  s.g00 += w * r.x * r.x;
-  s.g01 += w * r.x;
-  s.g11 += w;
-  s.b0 += w * r.x * z;
-  s.b1 += w * z;
-  s.c += w * z * z;
-  s.n += 1;
+function addDecode(s: DecodeSums, cfg: Config, maxEta: number): void {
+  const x = cfg.x;
+  const k = x / maxEta;
+  const bz = cfg.s1 - k * cfg.s2;
+  s.g00 += x * x * cfg.s2;
+  s.g01 += x * cfg.s2;
+  s.g11 += cfg.s2;
+  s.b0 += x * bz;
+  s.b1 += bz;
+  s.c += cfg.s0 - 2 * k * cfg.s1 + k * k * cfg.s2;
+  s.n += cfg.ys.length;
 }
 
 function subtractDecode(a: DecodeSums, b: DecodeSums | undefined): DecodeSums {
@@ -593,9 +649,8 @@ function decodeFromSums(s: DecodeSums, maxEta: number): DecodeTime | null {
     yty: s.c,
   };
   const { beta } = nonNegativeLeastSquaresGram(system);
-  const slope = 1 / maxEta + beta[0]!;
   const overhead = beta[1]!;
-  const eta = 1 / slope;
+  const eta = 1 / (1 / maxEta + beta[0]!);
   if (!(Number.isFinite(eta) && eta > 0 && Number.isFinite(overhead) && overhead >= 0)) return null;
   return { overhead_ms: overhead * 1000, bandwidth_efficiency: eta, n: s.n };
 }
@@ -637,16 +692,83 @@ function foldLawSums(
   return { sums: out, sw, swy };
 }
 
-function scoreOf(actual: readonly number[], predicted: readonly number[]): RouteScore | null {
-  const n = actual.length;
-  if (n === 0) return null;
-  let ape = 0;
-  let sl = 0;
-  for (let i = 0; i < n; i++) {
-    ape += Math.abs(predicted[i]! - actual[i]!) / actual[i]!;
-    sl += Math.log(predicted[i]! / actual[i]!) ** 2;
+/** Running MAPE and log-RMSE of one route over the records of many configurations. */
+class RouteScorer {
+  private ape = 0;
+  private sl = 0;
+  private n = 0;
+  /** Adds every record of `cfg` against the configuration's prediction `p`. */
+  add(cfg: Config, p: number): void {
+    const lp = Math.log(p);
+    for (let i = 0; i < cfg.ys.length; i++) {
+      const y = cfg.ys[i]!;
+      this.ape += Math.abs(p - y) / y;
+      this.sl += (lp - Math.log(y)) ** 2;
+    }
+    this.n += cfg.ys.length;
   }
-  return { mape: ape / n, log_rmse: Math.sqrt(sl / n), n };
+  score(): RouteScore | null {
+    return this.n > 0 ? { mape: this.ape / this.n, log_rmse: Math.sqrt(this.sl / this.n), n: this.n } : null;
+  }
+}
+
+/**
+ * Leave-one-model-out scores of the two fallback routes: for each model with specs, the decode-time
+ * physics (per backend, else over all backends) and the FP16-equivalent log-log power law (with
+ * multipliers re-derived without the model) are refitted from the sums minus the model's part, and
+ * the model's records are predicted with each route, roofline-clamped.
+ */
+function scoreRoutes(
+  configs: readonly Config[],
+  decode: {
+    readonly total: DecodeSums;
+    readonly byBackend: ReadonlyMap<string, DecodeSums>;
+    readonly byModel: ReadonlyMap<number, DecodeSums>;
+    readonly byBackendModel: ReadonlyMap<string, ReadonlyMap<number, DecodeSums>>;
+  },
+  law: ReadonlyMap<number, ReadonlyMap<string, LawAcc>>,
+  pairs: readonly Pair[],
+  defaultMultiplier: (quant: string) => number | undefined,
+  refBw: number | undefined,
+  o: ResolvedThroughputOptions,
+): { physics: RouteScore | null; power_law: RouteScore | null; folds: number } {
+  const eligible = configs.filter((cfg) => cfg.modelSpec && cfg.quantSpec && cfg.gpuSpec && cfg.bytes > 0);
+  const models = [...new Set(eligible.map((cfg) => cfg.mi))].sort((a, b) => a - b);
+  if (models.length < 2 || refBw === undefined) return { physics: null, power_law: null, folds: 0 };
+  const maxEta = o.maxBandwidthEfficiency;
+  const physics = new RouteScorer();
+  const power = new RouteScorer();
+  for (const mi of models) {
+    const global = decodeFromSums(subtractDecode(decode.total, decode.byModel.get(mi)), maxEta);
+    const perBackend = new Map<string, DecodeTime | null>();
+    const foldMeasured = pairMeans(pairs, mi);
+    const mult = (q: string): number | undefined =>
+      q === o.baselineQuant ? 1 : (foldMeasured.get(q)?.multiplier ?? defaultMultiplier(q));
+    const s = foldLawSums(law, mi, mult);
+    const fitted = powerLawFromLogLogSums(s.sums, { maxA: o.powerLawMaxA, maxB: o.powerLawMaxB });
+    const a = fitted ? fitted.a : s.sw > 0 ? s.swy / s.sw : 0;
+    const b = fitted ? fitted.b : 0;
+    for (const cfg of eligible) {
+      if (cfg.mi !== mi) continue;
+      let d = perBackend.get(cfg.backend);
+      if (d === undefined) {
+        const sums = decode.byBackend.get(cfg.backend);
+        const rest = sums ? subtractDecode(sums, decode.byBackendModel.get(cfg.backend)?.get(mi)) : undefined;
+        d = rest && rest.n > 0 ? (decodeFromSums(rest, maxEta) ?? global) : global;
+        perBackend.set(cfg.backend, d);
+      }
+      const m = mult(cfg.quant);
+      if (!d || !(a > 0) || m === undefined || !(cfg.modelSpec!.paramsB > 0)) continue;
+      const bw = cfg.gpuSpec!.bandwidthGbs;
+      const roof = (bw * 1e9) / cfg.bytes;
+      const phys = Math.min(decodeTokPerS(d, cfg.bytes, bw), roof);
+      const pl = Math.min(evaluatePowerLaw(a, b, cfg.modelSpec!.paramsB) * m * (bw / refBw), roof);
+      if (!(phys > 0 && pl > 0 && Number.isFinite(phys) && Number.isFinite(pl))) continue;
+      physics.add(cfg, phys);
+      power.add(cfg, pl);
+    }
+  }
+  return { physics: physics.score(), power_law: power.score(), folds: models.length };
 }
 
 // ------------------------------------------------------------------------------------------
@@ -667,13 +789,13 @@ export function fitThroughput(
   options: ThroughputFitOptions,
 ): FitResult<ThroughputCoefficients> {
   const o = resolveThroughputFitOptions(options);
-  const { rows, multiAgent, invalid } = prepare(train, o);
+  const { configs, nRecords, multiAgent, invalid } = prepare(train, o);
   const notes: string[] = [];
   if (multiAgent > 0)
     notes.push(`${multiAgent} record(s) with nAgents ≠ 1 excluded (the model is per single stream)`);
   if (invalid > 0) notes.push(`${invalid} record(s) with non-positive tok/s skipped`);
   let noSpec = 0;
-  for (const r of rows) if (!r.modelSpec) noSpec++;
+  for (const cfg of configs) if (!cfg.modelSpec) noSpec += cfg.ys.length;
   if (noSpec > 0)
     notes.push(`${noSpec} record(s) without a model spec: lookup only (no power law or physics)`);
   const refSpec = o.specs.gpu(o.referenceGpu);
@@ -683,68 +805,55 @@ export function fitThroughput(
   }
   const maxEta = o.maxBandwidthEfficiency;
 
-  // 1. One pass over the rows: lookup cells, efficiencies, decode-time and power-law sums.
+  // 1. One pass over the configurations: lookup cells, efficiencies, decode-time sums.
   const refCells = new Map<string, CellAcc>();
   const gpuCells = new Map<string, CellAcc>();
   const byBackend = new Map<string, Floats>();
   const byFamily = new Map<string, Floats>();
   const allEff = new Floats();
   let over = 0;
-  const decodeTotal = emptyDecodeSums();
-  const decodeByBackend = new Map<string, DecodeSums>();
-  const decodeByModel = new Map<number, DecodeSums>();
-  const decodeByBackendModel = new Map<string, Map<number, DecodeSums>>();
+  const decode = {
+    total: emptyDecodeSums(),
+    byBackend: new Map<string, DecodeSums>(),
+    byModel: new Map<number, DecodeSums>(),
+    byBackendModel: new Map<string, Map<number, DecodeSums>>(),
+  };
   const seenQuants = new Set<string>(o.quants);
-  for (const r of rows) {
-    seenQuants.add(r.quant);
-    if (r.gpu === o.referenceGpu) addToCell(refCells, compositeKey(r.model, r.backend, r.quant), r);
-    else addToCell(gpuCells, compositeKey(r.model, r.backend, r.quant, r.gpu), r);
-    if (!(r.x > 0) || !r.quantSpec) continue;
-    const eff = r.x * r.y;
-    if (eff > 1) over++;
-    allEff.push(eff);
-    let fb = byBackend.get(r.backend);
-    if (!fb) byBackend.set(r.backend, (fb = new Floats()));
-    fb.push(eff);
-    const fk = compositeKey(r.backend, r.quantSpec.family);
+  for (const cfg of configs) {
+    seenQuants.add(cfg.quant);
+    if (cfg.gpu === o.referenceGpu) addToCell(refCells, compositeKey(cfg.model, cfg.backend, cfg.quant), cfg);
+    else addToCell(gpuCells, compositeKey(cfg.model, cfg.backend, cfg.quant, cfg.gpu), cfg);
+    if (!(cfg.x > 0) || !cfg.quantSpec) continue;
+    let fb = byBackend.get(cfg.backend);
+    if (!fb) byBackend.set(cfg.backend, (fb = new Floats()));
+    const fk = compositeKey(cfg.backend, cfg.quantSpec.family);
     let ff = byFamily.get(fk);
     if (!ff) byFamily.set(fk, (ff = new Floats()));
-    ff.push(eff);
-    addDecode(decodeTotal, r, maxEta);
-    let db = decodeByBackend.get(r.backend);
-    if (!db) decodeByBackend.set(r.backend, (db = emptyDecodeSums()));
-    addDecode(db, r, maxEta);
-    let dm = decodeByModel.get(r.mi);
-    if (!dm) decodeByModel.set(r.mi, (dm = emptyDecodeSums()));
-    addDecode(dm, r, maxEta);
-    let dbm = decodeByBackendModel.get(r.backend);
-    if (!dbm) decodeByBackendModel.set(r.backend, (dbm = new Map()));
-    let dbmm = dbm.get(r.mi);
-    if (!dbmm) dbm.set(r.mi, (dbmm = emptyDecodeSums()));
-    addDecode(dbmm, r, maxEta);
+    for (let i = 0; i < cfg.ys.length; i++) {
+      const eff = cfg.x * cfg.ys[i]!;
+      if (eff > 1) over++;
+      allEff.push(eff);
+      fb.push(eff);
+      ff.push(eff);
+    }
+    addDecode(decode.total, cfg, maxEta);
+    let db = decode.byBackend.get(cfg.backend);
+    if (!db) decode.byBackend.set(cfg.backend, (db = emptyDecodeSums()));
+    addDecode(db, cfg, maxEta);
+    let dm = decode.byModel.get(cfg.mi);
+    if (!dm) decode.byModel.set(cfg.mi, (dm = emptyDecodeSums()));
+    addDecode(dm, cfg, maxEta);
+    let dbm = decode.byBackendModel.get(cfg.backend);
+    if (!dbm) decode.byBackendModel.set(cfg.backend, (dbm = new Map()));
+    let dbmm = dbm.get(cfg.mi);
+    if (!dbmm) dbm.set(cfg.mi, (dbmm = emptyDecodeSums()));
+    addDecode(dbmm, cfg, maxEta);
   }
+  const lookup = publishCells(refCells, o.kvBytes);
+  const lookupGpu = publishCells(gpuCells, o.kvBytes);
 
-  const lookup = dict<number>();
-  const lookupN = dict<number>();
-  const lookupContext = dict<number>();
-  for (const k of [...refCells.keys()].sort()) {
-    const a = refCells.get(k)!;
-    lookup[k] = a.swy / a.sw;
-    lookupN[k] = a.sw;
-    lookupContext[k] = cellContext(a, o.kvBytes);
-  }
-  const lookupGpu = dict<number>();
-  const lookupGpuN = dict<number>();
-  const lookupGpuContext = dict<number>();
-  for (const k of [...gpuCells.keys()].sort()) {
-    const a = gpuCells.get(k)!;
-    lookupGpu[k] = a.swy / a.sw;
-    lookupGpuN[k] = a.sw;
-    lookupGpuContext[k] = cellContext(a, o.kvBytes);
-  }
-
-  // 2. Quant multipliers and efficiencies from paired cells; registry defaults for the rest.
-  const pairs = quantPairs(rows, o);
+  // 2. Quant multipliers and efficiencies from paired configurations; registry defaults for the rest.
+  const pairs = quantPairs(configs, o);
   const measured = pairMeans(pairs, -1);
   const quantMultipliers = dict<number>();
   const quantSources = dict<{ source: 'measured' | 'default' | 'baseline'; n: number }>();
@@ -776,35 +885,44 @@ export function fitThroughput(
     }
   }
 
-  // 3. Power law on FP16-equivalent tok/s at reference-GPU bandwidth, one point per record.
+  // 3. Power law on FP16-equivalent tok/s at reference-GPU bandwidth: LM on the configurations'
+  //    weighted means (the same optimum as on the records), log-log sums per (model, quant) for folds.
   const px: number[] = [];
   const py: number[] = [];
   const pw: number[] = [];
+  let lawRecords = 0;
   const law = new Map<number, Map<string, LawAcc>>();
-  for (const r of rows) {
-    if (!r.modelSpec || !(r.modelSpec.paramsB > 0)) continue;
+  for (const cfg of configs) {
+    if (!cfg.modelSpec || !(cfg.modelSpec.paramsB > 0)) continue;
     let bw = 1;
-    if (r.gpu !== o.referenceGpu) {
-      if (!r.gpuSpec || refBw === undefined) continue;
-      bw = refBw / r.gpuSpec.bandwidthGbs;
+    if (cfg.gpu !== o.referenceGpu) {
+      if (!cfg.gpuSpec || refBw === undefined) continue;
+      bw = refBw / cfg.gpuSpec.bandwidthGbs;
     }
-    const m = own(quantMultipliers, r.quant);
+    const m = own(quantMultipliers, cfg.quant);
     if (m !== undefined) {
-      px.push(r.modelSpec.paramsB);
-      py.push((r.y / m) * bw);
-      pw.push(r.weight);
+      px.push(cfg.modelSpec.paramsB);
+      py.push(((cfg.s1 / cfg.s0) * bw) / m);
+      pw.push(cfg.s0);
+      lawRecords += cfg.ys.length;
     }
-    // Fold sums are kept for every quant with a multiplier in some fold (measured or default).
-    if (r.quant !== o.baselineQuant && !measured.has(r.quant) && defaultMultiplier(r.quant) === undefined)
+    if (cfg.quant !== o.baselineQuant && !measured.has(cfg.quant) && defaultMultiplier(cfg.quant) === undefined)
       continue;
-    let inner = law.get(r.mi);
-    if (!inner) law.set(r.mi, (inner = new Map()));
-    let a = inner.get(r.quant);
-    if (!a) inner.set(r.quant, (a = { sums: emptyLogLogSums(), sw: 0, swy: 0 }));
-    const yb = r.y * bw;
-    addLogLogPoint(a.sums, Math.log(r.modelSpec.paramsB), Math.log(yb), r.weight * yb * yb);
-    a.sw += r.weight;
-    a.swy += r.weight * yb;
+    let inner = law.get(cfg.mi);
+    if (!inner) law.set(cfg.mi, (inner = new Map()));
+    let a = inner.get(cfg.quant);
+    if (!a) inner.set(cfg.quant, (a = { sums: emptyLogLogSums(), sw: 0, swy: 0 }));
+    const u = Math.log(cfg.modelSpec.paramsB);
+    const lbw = Math.log(bw);
+    const A = bw * bw * cfg.s2;
+    const Av = bw * bw * (cfg.s2l + lbw * cfg.s2);
+    a.sums.sw += A;
+    a.sums.su += A * u;
+    a.sums.suu += A * u * u;
+    a.sums.sv += Av;
+    a.sums.suv += Av * u;
+    a.sw += cfg.s0;
+    a.swy += bw * cfg.s1;
   }
   const lawFit = fitPowerLaw(px, py, {
     weights: pw,
@@ -813,7 +931,7 @@ export function fitThroughput(
     maxIterations: o.powerLawMaxIterations,
   });
   if (!lawFit.converged && lawFit.note)
-    notes.push(`power law: ${lawFit.note} (method ${lawFit.method}, n ${lawFit.n})`);
+    notes.push(`power law: ${lawFit.note} (method ${lawFit.method}, n ${lawRecords})`);
 
   // 4. Efficiency summaries and decode-time physics per backend.
   const efficiency = dict<SpreadSummary>();
@@ -828,78 +946,40 @@ export function fitThroughput(
       `${over} record(s) measured above the roofline (efficiency > 1): check bandwidth and bpw specs`,
     );
   const decodeTime = dict<DecodeTime>();
-  for (const b of [...decodeByBackend.keys()].sort()) {
-    const d = decodeFromSums(decodeByBackend.get(b)!, maxEta);
+  for (const b of [...decode.byBackend.keys()].sort()) {
+    const d = decodeFromSums(decode.byBackend.get(b)!, maxEta);
     if (d) decodeTime[b] = d;
   }
-  const decodeGlobal = decodeFromSums(decodeTotal, maxEta);
-  if (Object.keys(decodeTime).length > 0) {
+  const decodeGlobal = decodeFromSums(decode.total, maxEta);
+  const decodeEntries = Object.entries(decodeTime);
+  if (decodeEntries.length > 0) {
     notes.push(
-      `decode time per backend (overhead ms, bandwidth efficiency): ${Object.entries(decodeTime)
+      `decode time per backend (overhead ms, bandwidth efficiency): ${decodeEntries
         .map(([b, d]) => `${b} ${d.overhead_ms.toFixed(2)}, ${d.bandwidth_efficiency.toFixed(3)} (n ${d.n})`)
         .join('; ')}`,
     );
   }
+  const lookupValues = Float64Array.from(Object.values(lookup.value));
+  const gpuValues = Float64Array.from(Object.values(lookupGpu.value));
+  const unknown =
+    lookupValues.length > 0
+      ? quantileSorted(lookupValues.sort(), 0.5)
+      : gpuValues.length > 0
+        ? quantileSorted(gpuValues.sort(), 0.5)
+        : o.unknownTokPerS;
 
-  let lookupMedian = o.unknownTokPerS;
-  const lookupValues = Float64Array.from(Object.values(lookup));
-  const gpuValues = Float64Array.from(Object.values(lookupGpu));
-  if (lookupValues.length > 0) lookupMedian = quantileSorted(lookupValues.sort(), 0.5);
-  else if (gpuValues.length > 0) lookupMedian = quantileSorted(gpuValues.sort(), 0.5);
-
-  // 5. Route selection: leave one model out, refit physics and power law from the sums, score both.
-  const scored = { actual: [] as number[], physics: [] as number[], power: [] as number[] };
-  const eligibleModels = new Set<number>();
-  for (const r of rows) if (r.modelSpec && r.quantSpec && r.gpuSpec) eligibleModels.add(r.mi);
-  let folds = 0;
-  if (eligibleModels.size >= 2 && refBw !== undefined) {
-    const foldPhysics = new Map<number, Map<string, DecodeTime | null>>();
-    const foldLaw = new Map<number, { a: number; b: number; mult: (q: string) => number | undefined }>();
-    for (const mi of [...eligibleModels].sort((a, b) => a - b)) {
-      folds++;
-      const perBackend = new Map<string, DecodeTime | null>();
-      const global = decodeFromSums(subtractDecode(decodeTotal, decodeByModel.get(mi)), maxEta);
-      for (const [b, sums] of decodeByBackend) {
-        const rest = subtractDecode(sums, decodeByBackendModel.get(b)?.get(mi));
-        perBackend.set(b, rest.n > 0 ? (decodeFromSums(rest, maxEta) ?? global) : global);
-      }
-      perBackend.set('', global);
-      foldPhysics.set(mi, perBackend);
-      const foldMeasured = pairMeans(pairs, mi);
-      const mult = (q: string): number | undefined =>
-        q === o.baselineQuant ? 1 : (foldMeasured.get(q)?.multiplier ?? defaultMultiplier(q));
-      const s = foldLawSums(law, mi, mult);
-      const fitted = powerLawFromLogLogSums(s.sums, { maxA: o.powerLawMaxA, maxB: o.powerLawMaxB });
-      foldLaw.set(mi, fitted ? { ...fitted, mult } : { a: s.sw > 0 ? s.swy / s.sw : 0, b: 0, mult });
-    }
-    for (const r of rows) {
-      if (!eligibleModels.has(r.mi) || !r.modelSpec || !r.quantSpec || !r.gpuSpec) continue;
-      const roof = (r.gpuSpec.bandwidthGbs * 1e9) / r.bytes;
-      const perBackend = foldPhysics.get(r.mi)!;
-      const d = perBackend.has(r.backend) ? perBackend.get(r.backend)! : perBackend.get('')!;
-      const fl = foldLaw.get(r.mi)!;
-      const m = fl.mult(r.quant);
-      if (!d || !(fl.a > 0) || m === undefined || !(r.modelSpec.paramsB > 0)) continue;
-      const phys = decodeTokPerS(d, r.bytes, r.gpuSpec.bandwidthGbs);
-      const pl = evaluatePowerLaw(fl.a, fl.b, r.modelSpec.paramsB) * m * (r.gpuSpec.bandwidthGbs / refBw);
-      if (!(phys > 0 && pl > 0 && Number.isFinite(phys) && Number.isFinite(pl))) continue;
-      scored.actual.push(r.y);
-      scored.physics.push(Math.min(phys, roof));
-      scored.power.push(Math.min(pl, roof));
-    }
-  }
-  const physicsScore = scoreOf(scored.actual, scored.physics);
-  const powerScore = scoreOf(scored.actual, scored.power);
+  // 5. Route selection by leave-one-model-out error.
+  const scores = scoreRoutes(configs, decode, law, pairs, defaultMultiplier, refBw, o);
   let route: FallbackRoute = o.defaultFallbackRoute;
   let selection: ThroughputCoefficients['route_selection'] = 'none';
-  if (physicsScore && powerScore) {
+  if (scores.physics && scores.power_law) {
     const metric = (s: RouteScore) => (o.selectRouteBy === 'log_rmse' ? s.log_rmse : s.mape);
-    route = metric(physicsScore) < metric(powerScore) ? 'physics' : 'power_law';
+    route = metric(scores.physics) < metric(scores.power_law) ? 'physics' : 'power_law';
     selection = 'leave_one_model_out';
     notes.push(
-      `fallback route ${route} by leave-one-model-out ${o.selectRouteBy} over ${folds} models: ` +
-        `physics MAPE ${physicsScore.mape.toFixed(3)} log-RMSE ${physicsScore.log_rmse.toFixed(3)}, ` +
-        `power law MAPE ${powerScore.mape.toFixed(3)} log-RMSE ${powerScore.log_rmse.toFixed(3)} (n ${physicsScore.n})`,
+      `fallback route ${route} by leave-one-model-out ${o.selectRouteBy} over ${scores.folds} models: ` +
+        `physics MAPE ${scores.physics.mape.toFixed(3)} log-RMSE ${scores.physics.log_rmse.toFixed(3)}, ` +
+        `power law MAPE ${scores.power_law.mape.toFixed(3)} log-RMSE ${scores.power_law.log_rmse.toFixed(3)} (n ${scores.physics.n})`,
     );
   } else {
     if (route === 'physics' && !decodeGlobal && allEff.length === 0) route = 'power_law';
@@ -907,12 +987,12 @@ export function fitThroughput(
   }
 
   const coefficients: ThroughputCoefficients = {
-    lookup,
-    lookup_n: lookupN,
-    lookup_context: lookupContext,
-    lookup_gpu: lookupGpu,
-    lookup_gpu_n: lookupGpuN,
-    lookup_gpu_context: lookupGpuContext,
+    lookup: lookup.value,
+    lookup_n: lookup.n,
+    lookup_context: lookup.context,
+    lookup_gpu: lookupGpu.value,
+    lookup_gpu_n: lookupGpu.n,
+    lookup_gpu_context: lookupGpu.context,
     quant_multipliers: quantMultipliers,
     quant_multiplier_sources: quantSources,
     quant_efficiency: quantEfficiency,
@@ -921,7 +1001,7 @@ export function fitThroughput(
     size_power_b: lawFit.b,
     size_power_converged: lawFit.converged,
     size_power_method: lawFit.method,
-    size_power_n: lawFit.n,
+    size_power_n: lawRecords,
     efficiency,
     efficiency_by_family: efficiencyByFamily,
     efficiency_global: summary(allEff.values()),
@@ -929,65 +1009,68 @@ export function fitThroughput(
     decode_time_global: decodeGlobal,
     max_bandwidth_efficiency: maxEta,
     fallback_route: route,
-    route_scores: { physics: physicsScore, power_law: powerScore },
+    route_scores: { physics: scores.physics, power_law: scores.power_law },
     route_selection: selection,
     route_selected_by: o.selectRouteBy,
     reference_gpu: o.referenceGpu,
     baseline_quant: o.baselineQuant,
     default_context: o.defaultContext,
     kv_bytes: o.kvBytes,
-    unknown_tok_per_s: lookupMedian,
-    n_records: rows.length,
+    unknown_tok_per_s: unknown,
+    n_records: nRecords,
     n_excluded_multi_agent: multiAgent,
-    fitted: rows.length > 0,
+    fitted: nRecords > 0,
   };
 
-  // In-sample residuals of the full prediction chain on the records that can be predicted.
-  const actual: number[] = [];
-  const predicted: number[] = [];
+  // In-sample residuals of the full prediction chain (one prediction per configuration).
+  const residuals = new ResidualAccumulator();
   if (refSpec && refBw !== undefined) {
-    for (const r of rows) {
-      if (!r.quantSpec || !r.gpuSpec) continue;
+    for (const cfg of configs) {
+      if (!cfg.quantSpec || !cfg.gpuSpec) continue;
       const p = predictThroughput(coefficients, {
-        modelId: r.model,
-        ...(r.modelSpec ? { model: r.modelSpec } : {}),
-        quant: r.quantSpec,
-        backend: r.backend,
-        gpu: r.gpuSpec,
+        modelId: cfg.model,
+        ...(cfg.modelSpec ? { model: cfg.modelSpec } : {}),
+        quant: cfg.quantSpec,
+        backend: cfg.backend,
+        gpu: cfg.gpuSpec,
         referenceGpu: refSpec,
-        context: r.context,
+        context: cfg.context,
       });
-      actual.push(r.y);
-      predicted.push(p.tokPerS);
+      residuals.add(cfg.ys, p.tokPerS);
     }
   }
   const diagnostics: Diagnostics = {
-    n: rows.length,
+    n: nRecords,
     converged: lawFit.converged,
-    status: rows.length === 0 ? (train.length === 0 ? 'empty' : 'fallback') : 'fitted',
-    residuals: residualSummary(actual, predicted),
+    status: nRecords === 0 ? (train.length === 0 ? 'empty' : 'fallback') : 'fitted',
+    residuals: residuals.summary(),
     notes,
   };
   return { coefficients, diagnostics };
 }
 
-function residualSummary(actual: readonly number[], predicted: readonly number[]): ResidualSummary | null {
-  const n = actual.length;
-  if (n === 0) return null;
-  let sse = 0;
-  let sae = 0;
-  let sb = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < n; i++) {
-    const e = predicted[i]! - actual[i]!;
-    sse += e * e;
-    sae += Math.abs(e);
-    sb += e;
-    maxAbs = Math.max(maxAbs, Math.abs(e));
+/** Unweighted residual summary of predictions over records, accumulated per configuration. */
+class ResidualAccumulator {
+  private n = 0;
+  private sse = 0;
+  private sae = 0;
+  private sb = 0;
+  private maxAbs = 0;
+  add(actual: Float64Array, predicted: number): void {
+    for (let i = 0; i < actual.length; i++) {
+      const e = predicted - actual[i]!;
+      this.sse += e * e;
+      this.sae += Math.abs(e);
+      this.sb += e;
+      this.maxAbs = Math.max(this.maxAbs, Math.abs(e));
+    }
+    this.n += actual.length;
   }
-  return { rmse: Math.sqrt(sse / n), mae: sae / n, bias: sb / n, maxAbs };
+  summary(): ResidualSummary | null {
+    const n = this.n;
+    return n === 0 ? null : { rmse: Math.sqrt(this.sse / n), mae: this.sae / n, bias: this.sb / n, maxAbs: this.maxAbs };
+  }
 }
-
 // ------------------------------------------------------------------------------------------
 // Predict
 // ------------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@
  * extrapolation cannot explode quadratically.
  */
 import { z } from 'zod';
-import { nonNegativeLeastSquares, slopeThroughOrigin } from '../math/least-squares.ts';
-import { weightedMedian } from '../math/robust.ts';
+import { type GramSystem, nonNegativeLeastSquaresGram } from '../math/least-squares.ts';
+import { WeightedMedianIndex } from '../math/robust.ts';
 import type { ModelSpec, QuantSpec, VramRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import type { Diagnostics, FitResult, Provenance, ResidualSummary, SpecLookup } from './types.ts';
@@ -66,7 +66,7 @@ export const VramCoefficientsSchema = z.strictObject({
   activation_cap_ratio: nonNegative,
   max_trained_context: z.number().positive().nullable(),
   trained_params_b: z.strictObject({ min: nonNegative, max: nonNegative }).nullable(),
-  cv_scheme: z.enum(['leave_one_model_out', 'leave_one_record_out', 'none']),
+  cv_scheme: z.enum(['leave_one_model_out', 'leave_one_record_out', 'record_folds', 'none']),
   cv_folds: z.number().int().nonnegative(),
   selected_by: z.enum(['rmse', 'mape']),
   variants: z.partialRecord(z.enum(VRAM_VARIANTS), VramVariantSchema),
@@ -101,6 +101,10 @@ export interface VramFitOptions {
   /** Held-out metric that chooses the variant.
    * @default "rmse" */
   readonly selectBy?: 'rmse' | 'mape';
+  /** With a single model, records are held out one at a time up to this many records, and in this
+   * many interleaved folds beyond it (`cv_scheme: 'record_folds'`).
+   * @default 1000 */
+  readonly maxRecordFolds?: number;
 }
 
 export const DEFAULT_VRAM_FIT_OPTIONS = {
@@ -111,6 +115,7 @@ export const DEFAULT_VRAM_FIT_OPTIONS = {
   fallbackOverheadFactor: 1,
   variants: VRAM_VARIANTS,
   selectBy: 'rmse',
+  maxRecordFolds: 1000,
 } as const satisfies Required<Omit<VramFitOptions, 'specs'>>;
 
 type ResolvedVramOptions = Required<Omit<VramFitOptions, 'specs'>> & { readonly specs: SpecLookup };
@@ -134,6 +139,9 @@ function resolveVramFitOptions(options: VramFitOptions): ResolvedVramOptions {
       'options',
       `fitVram: variants must be a non-empty subset of ${VRAM_VARIANTS.join(', ')}`,
     );
+  }
+  if (!(Number.isInteger(o.maxRecordFolds) && o.maxRecordFolds >= 3)) {
+    throw new PipelineError('options', `fitVram: maxRecordFolds must be an integer ≥ 3, got ${o.maxRecordFolds}`);
   }
   if (o.selectBy !== 'rmse' && o.selectBy !== 'mape') {
     throw new PipelineError('options', `fitVram: selectBy must be rmse or mape, got ${String(o.selectBy)}`);
@@ -235,16 +243,43 @@ interface Prepared {
   readonly invalid: number;
 }
 
+/**
+ * Records in canonical order (content-derived ids, then value) so that floating-point sums do not
+ * depend on input order. Hex ids (the normalised form) sort by their numeric 48-bit prefix, which
+ * avoids string comparisons on large inputs; any other id sorts as a string.
+ */
+function canonicalOrder(train: readonly VramRecord[]): VramRecord[] {
+  const n = train.length;
+  const keys = new Float64Array(n);
+  let numeric = true;
+  for (let i = 0; i < n && numeric; i++) {
+    const id = train[i]!.id;
+    keys[i] = /^[0-9a-f]{12}/i.test(id) ? Number.parseInt(id.slice(0, 12), 16) : Number.NaN;
+    numeric = !Number.isNaN(keys[i]!);
+  }
+  const byId = (a: VramRecord, b: VramRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.vramGb - b.vramGb);
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort(
+    numeric
+      ? (a, b) => keys[a]! - keys[b]! || byId(train[a]!, train[b]!)
+      : (a, b) => byId(train[a]!, train[b]!),
+  );
+  return order.map((i) => train[i]!);
+}
+
 function prepare(train: readonly VramRecord[], o: ResolvedVramOptions): Prepared {
   const rows: Row[] = [];
   let noModel = 0;
   let noQuant = 0;
   let invalid = 0;
-  // Canonical order (content-derived ids) so the floating-point sums do not depend on input order.
-  const ordered = [...train].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.vramGb - b.vramGb));
+  const ordered = canonicalOrder(train);
+  const models = new Map<string, ModelSpec | undefined>();
+  const quants = new Map<string, QuantSpec | undefined>();
   for (const r of ordered) {
-    const model = o.specs.model(r.model);
-    const quant = o.specs.quant(r.quant);
+    if (!models.has(r.model)) models.set(r.model, o.specs.model(r.model));
+    if (!quants.has(r.quant)) quants.set(r.quant, o.specs.quant(r.quant));
+    const model = models.get(r.model);
+    const quant = quants.get(r.quant);
     if (!model) {
       noModel++;
       continue;
@@ -281,9 +316,95 @@ function prepare(train: readonly VramRecord[], o: ResolvedVramOptions): Prepared
 const isQuadratic = (v: VramVariant) => v === 'quadratic' || v === 'intercept_quadratic';
 const hasIntercept = (v: VramVariant) => v === 'intercept_quadratic' || v === 'intercept_linear';
 
-function feature(v: VramVariant, r: Row): number {
+/** Columns of the shared normal equations: weights, constant, quadratic and linear activation features. */
+const COL_W = 0;
+const COL_ONE = 1;
+const COL_QUAD = 2;
+const COL_LIN = 3;
+const NCOL = 4;
+
+function featuresOf(r: Row): [number, number, number, number] {
   const s = r.context / 1024;
-  return r.batch * r.layers * (isQuadratic(v) ? s * s : s);
+  const bl = r.batch * r.layers;
+  return [r.wGb, 1, bl * s * s, bl * s];
+}
+
+/**
+ * Sufficient statistics of a set of rows: the weighted normal equations of u = y − KV on the four
+ * columns (G = Σw·xxᵀ, b = Σw·x·u, c = Σw·u²), row counts and contexts. Every variant and every
+ * cross-validation fold is fitted from these (fold = total − held-out group), so a fold costs
+ * O(1) in the rows.
+ */
+interface Stats {
+  readonly gram: Float64Array;
+  readonly xty: Float64Array;
+  yty: number;
+  n: number;
+  /** Rows with context > lowContextMax. */
+  high: number;
+  /** Rows per context value. */
+  readonly contexts: Map<number, number>;
+  maxContext: number;
+}
+
+function emptyStats(): Stats {
+  return {
+    gram: new Float64Array(NCOL * NCOL),
+    xty: new Float64Array(NCOL),
+    yty: 0,
+    n: 0,
+    high: 0,
+    contexts: new Map(),
+    maxContext: Number.NEGATIVE_INFINITY,
+  };
+}
+
+function addRow(s: Stats, r: Row, lowContextMax: number): void {
+  const x = featuresOf(r);
+  const u = r.y - r.kvGb;
+  for (let j = 0; j < NCOL; j++) {
+    const v = r.weight * x[j]!;
+    s.xty[j]! += v * u;
+    for (let k = 0; k < NCOL; k++) s.gram[j * NCOL + k]! += v * x[k]!;
+  }
+  s.yty += r.weight * u * u;
+  s.n += 1;
+  if (r.context > lowContextMax) s.high += 1;
+  s.contexts.set(r.context, (s.contexts.get(r.context) ?? 0) + 1);
+  s.maxContext = Math.max(s.maxContext, r.context);
+}
+
+/** The training side of a fold: `total` minus the held-out group (contexts and max handled by the caller). */
+interface FoldView {
+  readonly gram: Float64Array;
+  readonly xty: Float64Array;
+  readonly yty: number;
+  readonly n: number;
+  readonly high: number;
+  readonly distinctContexts: number;
+  /** Held-out row indices (for the pass-1 medians); empty for the full fit. */
+  readonly excluded: readonly number[];
+}
+
+function foldView(total: Stats, group: Stats | null, excluded: readonly number[]): FoldView {
+  if (!group) {
+    return { ...total, distinctContexts: total.contexts.size, excluded };
+  }
+  const gram = new Float64Array(NCOL * NCOL);
+  const xty = new Float64Array(NCOL);
+  for (let j = 0; j < NCOL * NCOL; j++) gram[j] = total.gram[j]! - group.gram[j]!;
+  for (let j = 0; j < NCOL; j++) xty[j] = total.xty[j]! - group.xty[j]!;
+  let gone = 0;
+  for (const [c, k] of group.contexts) if (total.contexts.get(c) === k) gone++;
+  return {
+    gram,
+    xty,
+    yty: total.yty - group.yty,
+    n: total.n - group.n,
+    high: total.high - group.high,
+    distinctContexts: total.contexts.size - gone,
+    excluded,
+  };
 }
 
 interface VariantFit {
@@ -294,48 +415,53 @@ interface VariantFit {
   readonly notes: string[];
 }
 
-/** Fits one variant on `rows` (non-empty). Never returns a non-finite value. */
-function fitVariant(rows: readonly Row[], v: VramVariant, o: ResolvedVramOptions): VariantFit {
+/** Pass-1 samples: (measured − KV)/weights over low-context rows and over all rows. */
+interface Pass1 {
+  readonly low: WeightedMedianIndex;
+  readonly all: WeightedMedianIndex;
+}
+
+/** Fits one variant on a fold (non-empty). Never returns a non-finite value. */
+function fitVariant(f: FoldView, pass1: Pass1, v: VramVariant, o: ResolvedVramOptions): VariantFit {
   const notes: string[] = [];
-  const activationIdentified =
-    rows.some((r) => r.context > o.lowContextMax) && new Set(rows.map((r) => r.context)).size >= 2;
-  const w = rows.map((r) => r.weight);
+  const identified = f.high > 0 && f.distinctContexts >= 2;
+  const fc = isQuadratic(v) ? COL_QUAD : COL_LIN;
+  const g = (j: number, k: number) => f.gram[j * NCOL + k]!;
   let overhead: number;
   let slope = 0;
   let intercept = 0;
   if (hasIntercept(v)) {
-    // y − KV − m·W = (overhead − m)·W + intercept + act·f, all three ≥ 0 (m = minOverheadFactor).
-    const X = rows.map((r) => (activationIdentified ? [r.wGb, 1, feature(v, r)] : [r.wGb, 1]));
-    const target = rows.map((r) => r.y - r.kvGb - o.minOverheadFactor * r.wGb);
-    const fit = nonNegativeLeastSquares(X, target, w);
-    const beta = fit?.beta ?? [];
-    overhead = o.minOverheadFactor + (beta[0] ?? 0);
-    intercept = beta[1] ?? 0;
-    slope = beta[2] ?? 0;
-    if (fit?.atBound[0]) notes.push(`${v}: overhead_factor at its floor ${o.minOverheadFactor}`);
+    // u − m·W = (overhead − m)·W + intercept + act·f, all three ≥ 0 (m = minOverheadFactor).
+    const m = o.minOverheadFactor;
+    const cols = identified ? [COL_W, COL_ONE, fc] : [COL_W, COL_ONE];
+    const system: GramSystem = {
+      gram: cols.map((j) => cols.map((k) => g(j, k))),
+      xty: cols.map((j) => f.xty[j]! - m * g(j, COL_W)),
+      yty: f.yty - 2 * m * f.xty[COL_W]! + m * m * g(COL_W, COL_W),
+    };
+    const fit = nonNegativeLeastSquaresGram(system);
+    overhead = m + (fit.beta[0] ?? 0);
+    intercept = fit.beta[1] ?? 0;
+    slope = fit.beta[2] ?? 0;
+    if (fit.atBound[0]) notes.push(`${v}: overhead_factor at its floor ${m}`);
   } else {
     // Pass 1: overhead = weighted median of (measured − KV)/weights at low context.
-    let low = rows.filter((r) => r.context <= o.lowContextMax);
-    if (low.length === 0) {
+    let ratio: number | null;
+    if (f.n - f.high > 0) ratio = pass1.low.median(f.excluded);
+    else {
       notes.push(`no record at context ≤ ${o.lowContextMax}: pass 1 used all records`);
-      low = rows.slice();
+      ratio = pass1.all.median(f.excluded);
     }
-    const ratio = weightedMedian(
-      low.map((r) => (r.y - r.kvGb) / r.wGb),
-      low.map((r) => r.weight),
-    );
-    overhead = Math.max(o.minOverheadFactor, ratio);
-    if (ratio < o.minOverheadFactor) {
-      notes.push(`${v}: median overhead ${ratio.toFixed(4)} raised to the floor ${o.minOverheadFactor}`);
+    const r = ratio ?? o.minOverheadFactor;
+    overhead = Math.max(o.minOverheadFactor, r);
+    if (r < o.minOverheadFactor) {
+      notes.push(`${v}: median overhead ${r.toFixed(4)} raised to the floor ${o.minOverheadFactor}`);
     }
     // Pass 2: activation coefficient by least squares through the origin on the residuals.
-    if (activationIdentified) {
-      const k = slopeThroughOrigin(
-        rows.map((r) => feature(v, r)),
-        rows.map((r) => r.y - (r.wGb * overhead + r.kvGb)),
-        w,
-      );
-      slope = Math.max(0, k ?? 0);
+    if (identified) {
+      const sff = g(fc, fc);
+      const k = sff > 0 ? (f.xty[fc]! - overhead * g(fc, COL_W)) / sff : 0;
+      slope = Number.isFinite(k) ? Math.max(0, k) : 0;
     }
   }
   const quad = isQuadratic(v);
@@ -351,46 +477,54 @@ function predictRow(t: Terms, r: Row): number {
   return r.wGb * t.overhead + r.kvGb + act + t.intercept;
 }
 
-interface Score {
-  readonly rmse: number | null;
-  readonly mape: number | null;
-  readonly n: number;
-}
-
-function score(actual: readonly number[], predicted: readonly number[]): Score {
-  const n = actual.length;
-  if (n === 0) return { rmse: null, mape: null, n: 0 };
-  let sse = 0;
-  let ape = 0;
-  for (let i = 0; i < n; i++) {
-    sse += (predicted[i]! - actual[i]!) ** 2;
-    ape += Math.abs(predicted[i]! - actual[i]!) / actual[i]!;
+/** Running RMSE and MAPE. */
+class ScoreAccumulator {
+  private sse = 0;
+  private ape = 0;
+  n = 0;
+  add(actual: number, predicted: number): void {
+    this.sse += (predicted - actual) ** 2;
+    this.ape += Math.abs(predicted - actual) / actual;
+    this.n += 1;
   }
-  return { rmse: Math.sqrt(sse / n), mape: ape / n, n };
-}
-
-function maxContextOf(rows: readonly Row[]): number | null {
-  return rows.length > 0 ? Math.max(...rows.map((r) => r.context)) : null;
+  get rmse(): number | null {
+    return this.n > 0 ? Math.sqrt(this.sse / this.n) : null;
+  }
+  get mape(): number | null {
+    return this.n > 0 ? this.ape / this.n : null;
+  }
 }
 
 type CvScheme = VramCoefficients['cv_scheme'];
 
-/** Cross-validation folds as [train, held-out] row sets: by model when ≥ 2 models, else by record. */
-function folds(rows: readonly Row[]): { scheme: CvScheme; folds: [Row[], Row[]][] } {
-  const models = [...new Set(rows.map((r) => r.model))].sort();
-  if (models.length >= 2) {
+/**
+ * Cross-validation groups (held-out row indices): by model when ≥ 2 models, else by record — one
+ * record per fold up to `maxRecordFolds` records, beyond that `maxRecordFolds` folds of every
+ * k-th record in canonical order.
+ */
+function cvGroups(rows: readonly Row[], maxRecordFolds: number): { scheme: CvScheme; groups: number[][] } {
+  const byModel = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    let list = byModel.get(r.model);
+    if (!list) byModel.set(r.model, (list = []));
+    list.push(i);
+  });
+  if (byModel.size >= 2) {
     return {
       scheme: 'leave_one_model_out',
-      folds: models.map((m) => [rows.filter((r) => r.model !== m), rows.filter((r) => r.model === m)]),
+      groups: [...byModel.keys()].sort().map((m) => byModel.get(m)!),
     };
   }
-  if (rows.length >= 3) {
-    return {
-      scheme: 'leave_one_record_out',
-      folds: rows.map((_, i) => [rows.filter((__, j) => j !== i), [rows[i]!]]),
-    };
+  if (rows.length >= 3 && rows.length <= maxRecordFolds)
+    return { scheme: 'leave_one_record_out', groups: rows.map((_, i) => [i]) };
+  if (rows.length > maxRecordFolds) {
+    const groups = Array.from({ length: maxRecordFolds }, () => [] as number[]);
+    rows.forEach((_, i) => {
+      groups[i % maxRecordFolds]!.push(i);
+    });
+    return { scheme: 'record_folds', groups };
   }
-  return { scheme: 'none', folds: [] };
+  return { scheme: 'none', groups: [] };
 }
 
 function residualSummary(actual: readonly number[], predicted: readonly number[]): ResidualSummary | null {
@@ -438,7 +572,9 @@ function fallbackCoefficients(o: ResolvedVramOptions, nRecords: number, nModels:
  * Records whose model or quant is not in the registry are skipped and counted in the notes.
  * Degenerate inputs give labelled fallbacks: no usable record → `fallbackOverheadFactor` and zero
  * activation (`status: 'empty'`/`'fallback'`, `fitted: false`); no context above `lowContextMax`
- * or a single context → activation terms 0 (`status: 'fallback'`).
+ * or a single context → activation terms 0 (`status: 'fallback'`). Folds are refitted from
+ * sufficient statistics (normal equations minus the held-out group; pass-1 medians from one
+ * sorted sample), so the cost is O(n log n) in the records whatever the scheme.
  * @example fitVram(trainRecords, { specs }).coefficients.overhead_factor // ≈ 1.0–1.2 on HF FP16 data
  */
 export function fitVram(train: readonly VramRecord[], options: VramFitOptions): FitResult<VramCoefficients> {
@@ -465,61 +601,83 @@ export function fitVram(train: readonly VramRecord[], options: VramFitOptions): 
     };
   }
 
-  const maxContext = maxContextOf(rows);
-  const activationIdentified =
-    rows.some((r) => r.context > o.lowContextMax) && new Set(rows.map((r) => r.context)).size >= 2;
+  // 2. Sufficient statistics: the whole set, each held-out group, and the pass-1 samples.
+  const total = emptyStats();
+  for (const r of rows) addRow(total, r, o.lowContextMax);
+  const maxContext = total.maxContext;
+  const activationIdentified = total.high > 0 && total.contexts.size >= 2;
   if (!activationIdentified) {
     notes.push(
       `activation not identifiable (no context above ${o.lowContextMax} or a single context): activation terms set to 0`,
     );
   }
+  const ratios = rows.map((r) => (r.y - r.kvGb) / r.wGb);
+  const weights = rows.map((r) => r.weight);
+  const lowWeights = weights.map((w, i) => (rows[i]!.context <= o.lowContextMax ? w : 0));
+  const pass1: Pass1 = {
+    low: new WeightedMedianIndex(ratios, lowWeights),
+    all: new WeightedMedianIndex(ratios, weights),
+  };
+  const cv = cvGroups(rows, o.maxRecordFolds);
+  const groupStats = cv.groups.map((g) => {
+    const s = emptyStats();
+    for (const i of g) addRow(s, rows[i]!, o.lowContextMax);
+    return s;
+  });
+  // Largest trained context of each fold: the overall maximum unless the group holds it alone.
+  let best = Number.NEGATIVE_INFINITY;
+  let bestGroup = -1;
+  let second = Number.NEGATIVE_INFINITY;
+  groupStats.forEach((s, gi) => {
+    if (s.maxContext > best) {
+      second = best;
+      best = s.maxContext;
+      bestGroup = gi;
+    } else if (s.maxContext > second) second = s.maxContext;
+  });
+  const foldMax = (gi: number) => (gi === bestGroup ? second : best);
+  const folds = cv.groups.map((g, gi) => foldView(total, groupStats[gi]!, g));
+  const full = foldView(total, null, []);
 
-  // 2. Every variant on all rows, and its held-out score.
-  const cv = folds(rows);
+  // 3. Every variant on all rows, and its held-out score.
   const variants: Partial<Record<VramVariant, VramVariantCoefficients>> = {};
   const fullFits = new Map<VramVariant, VariantFit>();
   for (const v of o.variants) {
-    const full = fitVariant(rows, v, o);
-    fullFits.set(v, full);
-    for (const note of full.notes) if (!notes.includes(note)) notes.push(note);
-    const actual: number[] = [];
-    const predicted: number[] = [];
-    for (const [trainRows, heldOut] of cv.folds) {
-      if (trainRows.length === 0) continue;
-      const t = termsOf(fitVariant(trainRows, v, o), o.activationCapRatio, maxContextOf(trainRows));
-      for (const r of heldOut) {
-        actual.push(r.y);
-        predicted.push(predictRow(t, r));
-      }
-    }
-    const s = score(actual, predicted);
-    const fullTerms = termsOf(full, o.activationCapRatio, maxContext);
-    const inSample = score(
-      rows.map((r) => r.y),
-      rows.map((r) => predictRow(fullTerms, r)),
-    );
+    const fit = fitVariant(full, pass1, v, o);
+    fullFits.set(v, fit);
+    for (const note of fit.notes) if (!notes.includes(note)) notes.push(note);
+    const held = new ScoreAccumulator();
+    cv.groups.forEach((g, gi) => {
+      if (folds[gi]!.n === 0) return;
+      const fm = foldMax(gi);
+      const t = termsOf(fitVariant(folds[gi]!, pass1, v, o), o.activationCapRatio, Number.isFinite(fm) ? fm : null);
+      for (const i of g) held.add(rows[i]!.y, predictRow(t, rows[i]!));
+    });
+    const fullTerms = termsOf(fit, o.activationCapRatio, maxContext);
+    const inSample = new ScoreAccumulator();
+    for (const r of rows) inSample.add(r.y, predictRow(fullTerms, r));
     variants[v] = {
-      overhead_factor: full.overhead,
-      act_coeff: full.act,
-      act_coeff_linear: full.actLin,
-      intercept_gb: full.intercept,
-      cv_rmse_gb: s.rmse,
-      cv_mape: s.mape,
-      cv_n: s.n,
+      overhead_factor: fit.overhead,
+      act_coeff: fit.act,
+      act_coeff_linear: fit.actLin,
+      intercept_gb: fit.intercept,
+      cv_rmse_gb: held.rmse,
+      cv_mape: held.mape,
+      cv_n: held.n,
       train_rmse_gb: inSample.rmse,
     };
   }
 
-  // 3. Choose by the held-out metric; ties and unscored variants keep the spec's order.
+  // 4. Choose by the held-out metric; ties and unscored variants keep the spec's order.
   const metricOf = (v: VramVariant) =>
     o.selectBy === 'rmse' ? variants[v]!.cv_rmse_gb : variants[v]!.cv_mape;
   let chosen: VramVariant = o.variants.includes('quadratic') ? 'quadratic' : o.variants[0]!;
-  let best = Number.POSITIVE_INFINITY;
+  let bestMetric = Number.POSITIVE_INFINITY;
   for (const v of VRAM_VARIANTS) {
     if (!o.variants.includes(v)) continue;
     const m = metricOf(v);
-    if (m !== null && m < best - 1e-12) {
-      best = m;
+    if (m !== null && m < bestMetric - 1e-12) {
+      bestMetric = m;
       chosen = v;
     }
   }
@@ -536,7 +694,12 @@ export function fitVram(train: readonly VramRecord[], options: VramFitOptions): 
 
   const f = fullFits.get(chosen)!;
   const terms = termsOf(f, o.activationCapRatio, maxContext);
-  const params = rows.map((r) => r.paramsB);
+  let minParams = Number.POSITIVE_INFINITY;
+  let maxParams = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    minParams = Math.min(minParams, r.paramsB);
+    maxParams = Math.max(maxParams, r.paramsB);
+  }
   const coefficients: VramCoefficients = {
     overhead_factor: f.overhead,
     act_coeff: f.act,
@@ -548,9 +711,9 @@ export function fitVram(train: readonly VramRecord[], options: VramFitOptions): 
     low_context_max: o.lowContextMax,
     activation_cap_ratio: o.activationCapRatio,
     max_trained_context: maxContext,
-    trained_params_b: { min: Math.min(...params), max: Math.max(...params) },
+    trained_params_b: { min: minParams, max: maxParams },
     cv_scheme: cv.scheme,
-    cv_folds: cv.folds.length,
+    cv_folds: cv.groups.length,
     selected_by: o.selectBy,
     variants,
     n_records: rows.length,

@@ -21,10 +21,22 @@ export interface FieldDef {
   /** Smallest allowed value (inclusive unless `minExclusive`). */
   readonly min?: number;
   readonly minExclusive?: boolean;
-  /** Largest allowed value (inclusive). */
+  /**
+   * With an exclusive minimum of 0: the smallest positive value accepted. A measured rate, size or
+   * time below it (`5e-324` tok/s) is no measurement, and its reciprocal overflows in the fits.
+   */
+  readonly smallest?: number;
+  /**
+   * Largest allowed value (inclusive). Numeric fields carry a bound well past anything physical
+   * (10⁵ GB of VRAM, 10⁶ tok/s, 10⁸ tokens of context...), so a value no benchmark can print is
+   * `out_of_range` instead of reaching the fits, where squaring it would overflow.
+   */
   readonly max?: number;
   readonly description: string;
 }
+
+/** `smallest` of every field whose minimum is an exclusive 0. */
+export const SMALLEST_POSITIVE = 1e-6;
 
 /** Fields every category has: identity, provenance helpers and the sample count used as weight. */
 const COMMON: readonly FieldDef[] = [
@@ -45,6 +57,7 @@ const COMMON: readonly FieldDef[] = [
     unit: 'count',
     required: false,
     min: 1,
+    max: 1e9,
     description: 'samples behind a published mean (fit weight)',
   },
   { name: 'metric', type: 'string', required: false, description: "the source's metric label" },
@@ -58,7 +71,9 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'tok/s',
       required: true,
       min: 0,
+      max: 1e6,
       minExclusive: true,
+      smallest: SMALLEST_POSITIVE,
       description: 'decode tokens per second',
     },
     {
@@ -67,6 +82,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
+      max: 1e6,
       description: 'concurrent agents (1 when absent)',
     },
     {
@@ -75,6 +91,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
+      max: 1e8,
       description: 'context length in tokens',
     },
   ],
@@ -85,7 +102,9 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'GB',
       required: true,
       min: 0,
+      max: 1e5,
       minExclusive: true,
+      smallest: SMALLEST_POSITIVE,
       description: 'GPU memory in GB (10^9 bytes)',
     },
     {
@@ -94,6 +113,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: true,
       min: 1,
+      max: 1e8,
       description: 'context length in tokens',
     },
     {
@@ -102,6 +122,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
+      max: 1e6,
       description: 'batch size (1 when absent)',
     },
   ],
@@ -123,7 +144,9 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'ms',
       required: true,
       min: 0,
+      max: 1e9,
       minExclusive: true,
+      smallest: SMALLEST_POSITIVE,
       description: 'latency in milliseconds',
     },
     {
@@ -132,6 +155,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
+      max: 1e6,
       description: 'concurrent requests (1 when absent)',
     },
     {
@@ -139,7 +163,9 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       type: 'number',
       required: false,
       min: 0,
+      max: 1e6,
       minExclusive: true,
+      smallest: SMALLEST_POSITIVE,
       description: 'open-loop arrival rate in requests/s',
     },
   ],
@@ -150,6 +176,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'USD',
       required: true,
       min: 0,
+      max: 1e6,
       description: 'USD per 1M tokens',
     },
     {
@@ -158,7 +185,9 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'tok/s',
       required: false,
       min: 0,
+      max: 1e6,
       minExclusive: true,
+      smallest: SMALLEST_POSITIVE,
       description: 'tokens per second the cost was computed from',
     },
     {
@@ -167,6 +196,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'USD',
       required: false,
       min: 0,
+      max: 1e5,
       description: 'hardware cost in USD per hour',
     },
   ],
@@ -177,6 +207,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: true,
       min: 1,
+      max: 1e6,
       description: 'concurrent agents N',
     },
     {
@@ -186,6 +217,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       required: true,
       min: 0,
       minExclusive: true,
+      smallest: SMALLEST_POSITIVE,
       max: 2,
       description: 'per-agent efficiency η(N) as a fraction',
     },
@@ -195,7 +227,9 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'tok/s',
       required: false,
       min: 0,
+      max: 1e6,
       minExclusive: true,
+      smallest: SMALLEST_POSITIVE,
       description: 'per-agent tokens per second',
     },
     {
@@ -204,7 +238,9 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'tok/s',
       required: false,
       min: 0,
+      max: 1e8,
       minExclusive: true,
+      smallest: SMALLEST_POSITIVE,
       description: 'aggregate tokens per second',
     },
   ],
@@ -362,8 +398,8 @@ export interface DomainViolation {
 
 /**
  * `checkDomain(def, value)` applies the field's physical domain: a negative value where only
- * non-negative ones make sense is `negative`; below `min` (or equal when exclusive) or above `max`
- * is `out_of_range`.
+ * non-negative ones make sense is `negative`; below `min` (or equal when exclusive), below
+ * `smallest` or above `max` is `out_of_range`.
  * @example checkDomain(fieldDef('scaling', 'eta')!, 2.5) // { code: 'out_of_range', reason: 'must be ≤ 2' }
  */
 export function checkDomain(def: FieldDef, value: number): DomainViolation | undefined {
@@ -375,6 +411,9 @@ export function checkDomain(def: FieldDef, value: number): DomainViolation | und
         reason: def.minExclusive ? `must be > ${def.min}` : `must be ≥ ${def.min}`,
       };
     }
+  }
+  if (def.smallest !== undefined && value < def.smallest) {
+    return { code: 'out_of_range', reason: `must be ≥ ${def.smallest} (anything smaller is not a measurement)` };
   }
   if (def.max !== undefined && value > def.max)
     return { code: 'out_of_range', reason: `must be ≤ ${def.max}` };

@@ -81,3 +81,105 @@ export function spreadSummary(values: readonly number[]): SpreadSummary | null {
     n: s.length,
   };
 }
+
+/**
+ * Repeated weighted medians of one sample with different subsets left out (cross-validation
+ * folds). The sample is sorted once with prefix sums of the weights; `median(excluded)` then finds
+ * the first position whose cumulative remaining weight reaches half the remaining total by binary
+ * search, in O(e·log e + log n·log e) for e left-out points, with the same rule as
+ * `weightedMedian` (exactly half → mean of that value and the next remaining one).
+ * @example new WeightedMedianIndex([1, 2, 3], [1, 1, 5]).median([2]) // 1.5 (3 left out)
+ */
+export class WeightedMedianIndex {
+  private readonly values: Float64Array;
+  private readonly prefix: Float64Array;
+  /** Sorted position of each input index; −1 for a point with weight ≤ 0. */
+  private readonly position: Int32Array;
+  private readonly weights: Float64Array;
+
+  constructor(values: readonly number[], weights: readonly number[]) {
+    if (values.length !== weights.length) {
+      throw new Error(`WeightedMedianIndex: ${values.length} values but ${weights.length} weights`);
+    }
+    const order: number[] = [];
+    for (let i = 0; i < values.length; i++) if (weights[i]! > 0) order.push(i);
+    order.sort((a, b) => values[a]! - values[b]! || a - b);
+    this.values = Float64Array.from(order, (i) => values[i]!);
+    this.weights = Float64Array.from(order, (i) => weights[i]!);
+    this.prefix = new Float64Array(order.length);
+    let cum = 0;
+    for (let k = 0; k < order.length; k++) {
+      cum += this.weights[k]!;
+      this.prefix[k] = cum;
+    }
+    this.position = new Int32Array(values.length).fill(-1);
+    order.forEach((i, k) => {
+      this.position[i] = k;
+    });
+  }
+
+  /** Points with positive weight. */
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** Weighted median of the points not listed in `excluded` (input indices); null when none remain. */
+  median(excluded: readonly number[] = []): number | null {
+    const n = this.values.length;
+    const pos: number[] = [];
+    for (const i of excluded) {
+      const p = this.position[i];
+      if (p !== undefined && p >= 0) pos.push(p);
+    }
+    pos.sort((a, b) => a - b);
+    const exPrefix = new Float64Array(pos.length);
+    let ex = 0;
+    for (let j = 0; j < pos.length; j++) {
+      ex += this.weights[pos[j]!]!;
+      exPrefix[j] = ex;
+    }
+    const total = (n > 0 ? this.prefix[n - 1]! : 0) - ex;
+    if (!(total > 0) || pos.length >= n) return null;
+    /** Excluded weight at sorted positions ≤ k. */
+    const excludedUpTo = (k: number): number => {
+      let lo = 0;
+      let hi = pos.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (pos[mid]! <= k) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo === 0 ? 0 : exPrefix[lo - 1]!;
+    };
+    const isExcluded = (k: number): boolean => {
+      let lo = 0;
+      let hi = pos.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (pos[mid]! < k) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < pos.length && pos[lo] === k;
+    };
+    const half = total / 2;
+    const tol = 1e-12 * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.prefix[mid]! - excludedUpTo(mid) >= half - tol) hi = mid;
+      else lo = mid + 1;
+    }
+    let i = lo;
+    while (i < n && isExcluded(i)) i++;
+    if (i >= n) {
+      i = lo;
+      while (i >= 0 && isExcluded(i)) i--;
+    }
+    const cum = this.prefix[i]! - excludedUpTo(i);
+    let next = i + 1;
+    while (next < n && isExcluded(next)) next++;
+    if (Math.abs(cum - half) <= tol && next < n) return (this.values[i]! + this.values[next]!) / 2;
+    return this.values[i]!;
+  }
+}

@@ -77,7 +77,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       json: bool,
       csv: bool,
     },
-    run: async (v) => (await import('./commands/predict.ts')).runPredict(v),
+    run: async (v, ctx) => (await import('./commands/predict.ts')).runPredict(v, ctx),
   },
   plan: {
     summary:
@@ -97,25 +97,25 @@ const COMMANDS: Record<string, CommandSpec> = {
       artifact: str,
       json: bool,
     },
-    run: async (v) => (await import('./commands/plan.ts')).runPlan(v),
+    run: async (v, ctx) => (await import('./commands/plan.ts')).runPlan(v, ctx),
   },
   limits: {
     summary: 'largest context and concurrency that fit in a GPU for a model/quant/backend',
     usage: 'capfit limits --model M --quant Q --backend B --gpu G [--context N] [--artifact FILE] [--json]',
     options: { model: str, quant: str, backend: str, gpu: str, context: str, artifact: str, json: bool },
-    run: async (v) => (await import('./commands/limits.ts')).runLimits(v),
+    run: async (v, ctx) => (await import('./commands/limits.ts')).runLimits(v, ctx),
   },
   models: {
     summary: 'list the models the artifact knows',
     usage: 'capfit models [--artifact FILE] [--json]',
     options: { artifact: str, json: bool },
-    run: async (v) => (await import('./commands/catalog.ts')).runModels(v),
+    run: async (v, ctx) => (await import('./commands/catalog.ts')).runModels(v, ctx),
   },
   hardware: {
     summary: 'list the GPUs of the hardware database',
     usage: 'capfit hardware [--artifact FILE] [--json]',
     options: { artifact: str, json: bool },
-    run: async (v) => (await import('./commands/catalog.ts')).runHardware(v),
+    run: async (v, ctx) => (await import('./commands/catalog.ts')).runHardware(v, ctx),
   },
   generate: {
     summary: 'write a seeded synthetic TR-style corpus (all six categories) and its config',

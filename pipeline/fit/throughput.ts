@@ -836,6 +836,7 @@ export function fitThroughput(
       fb.push(eff);
       ff.push(eff);
     }
+    if (process.env.EXCL && cfg.x * cfg.ys[cfg.ys.length-1]! > 1) continue;
     addDecode(decode.total, cfg, maxEta);
     let db = decode.byBackend.get(cfg.backend);
     if (!db) decode.byBackend.set(cfg.backend, (db = emptyDecodeSums()));

@@ -82,7 +82,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
-      max: 1e6,
+      max: 1e4,
       description: 'concurrent agents (1 when absent)',
     },
     {
@@ -122,7 +122,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
-      max: 1e6,
+      max: 1e4,
       description: 'batch size (1 when absent)',
     },
   ],
@@ -155,7 +155,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
-      max: 1e6,
+      max: 1e4,
       description: 'concurrent requests (1 when absent)',
     },
     {
@@ -207,7 +207,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: true,
       min: 1,
-      max: 1e6,
+      max: 1e4,
       description: 'concurrent agents N',
     },
     {

@@ -16,10 +16,12 @@
  * measured sibling quant of the same model and backend → chosen fallback route → labelled default.
  * No prediction exceeds the roofline, and none is NaN or ≤ 0.
  *
- * Everything the fit and its leave-one-model-out folds need is aggregated once into per-cell,
+ * Records are grouped once into configurations (model, backend, quant, GPU, metric, context) with
+ * their sums; everything the fit and its leave-one-model-out folds need is built from per-cell,
  * per-(backend, model) and per-(model, quant) sufficient statistics, so a fold is a subtraction of
- * sums: the cost is linear in the records (plus one sort that makes the sums independent of input
- * order) and quadratic only in the number of distinct models.
+ * sums. The cost is linear in the records (plus sorting each configuration's values, which makes
+ * the sums independent of input order) and quadratic only in the number of distinct models.
+ * Coefficients are treated as immutable: predictions index a coefficients object once.
  */
 import { z } from 'zod';
 import { type GramSystem, nonNegativeLeastSquaresGram } from '../math/least-squares.ts';
@@ -263,6 +265,16 @@ export function decodeTokPerS(fit: DecodeTime, bytes: number, bandwidthGbs: numb
   return 1 / (fit.overhead_ms / 1000 + bytes / (bandwidthGbs * 1e9 * fit.bandwidth_efficiency));
 }
 
+/** `map.get(key)`, inserting `make()` first when the key is absent. */
+function getOrInsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
 /** Own-property read of a coefficient table (artifact objects come from JSON.parse). */
 function own<V>(table: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
   return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
@@ -412,7 +424,9 @@ function prepare(train: readonly ThroughputRecord[], o: ResolvedThroughputOption
     const quantSpec = quantOf(r.quant);
     const gpuSpec = gpuOf(r.gpu);
     const bytes =
-      modelSpec && quantSpec ? bytesPerToken(modelSpec, quantSpec.bitsPerWeight, context, o.kvBytes) : Number.NaN;
+      modelSpec && quantSpec
+        ? bytesPerToken(modelSpec, quantSpec.bitsPerWeight, context, o.kvBytes)
+        : Number.NaN;
     configs.push({
       model: r.model,
       mi: modelIndex.get(r.model)!,
@@ -527,8 +541,7 @@ function quantPairs(configs: readonly Config[], o: ResolvedThroughputOptions): P
   const groups = new Map<string, Map<string, Config>>();
   for (const cfg of configs) {
     const gk = internalKey([cfg.model, cfg.backend, cfg.gpu, cfg.metric, String(cfg.context)]);
-    let inner = groups.get(gk);
-    if (!inner) groups.set(gk, (inner = new Map()));
+    const inner = getOrInsert(groups, gk, () => new Map());
     inner.set(cfg.quant, cfg);
   }
   const pairs: Pair[] = [];
@@ -556,8 +569,7 @@ function pairMeans(
   const acc = new Map<string, { swr: number; sw: number; n: number; swp: number; swpw: number }>();
   for (const p of pairs) {
     if (p.mi === skip) continue;
-    let a = acc.get(p.quant);
-    if (!a) acc.set(p.quant, (a = { swr: 0, sw: 0, n: 0, swp: 0, swpw: 0 }));
+    const a = getOrInsert(acc, p.quant, () => ({ swr: 0, sw: 0, n: 0, swp: 0, swpw: 0 }));
     a.swr += p.weight * p.ratio;
     a.sw += p.weight;
     a.n += 1;
@@ -607,17 +619,46 @@ interface DecodeSums {
 
 const emptyDecodeSums = (): DecodeSums => ({ g00: 0, g01: 0, g11: 0, b0: 0, b1: 0, c: 0, n: 0 });
 
-function addDecode(s: DecodeSums, cfg: Config, maxEta: number): void {
+/**
+ * Decode-time sums of the records of `cfg` that are physically possible (efficiency x·y ≤ η_max):
+ * a record above its roofline contradicts the registry's bandwidth or bits per weight and says
+ * nothing about bandwidth efficiency. Values are ascending, so those records are a prefix.
+ */
+function decodePart(cfg: Config, maxEta: number): DecodeSums {
+  const s = emptyDecodeSums();
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let n = 0;
+  for (; n < cfg.ys.length && cfg.x * cfg.ys[n]! <= maxEta; n++) {
+    const w = cfg.ws[n]!;
+    const y = cfg.ys[n]!;
+    s0 += w;
+    s1 += w * y;
+    s2 += w * y * y;
+  }
+  if (n === 0) return s;
   const x = cfg.x;
   const k = x / maxEta;
-  const bz = cfg.s1 - k * cfg.s2;
-  s.g00 += x * x * cfg.s2;
-  s.g01 += x * cfg.s2;
-  s.g11 += cfg.s2;
-  s.b0 += x * bz;
-  s.b1 += bz;
-  s.c += cfg.s0 - 2 * k * cfg.s1 + k * k * cfg.s2;
-  s.n += cfg.ys.length;
+  const bz = s1 - k * s2;
+  s.g00 = x * x * s2;
+  s.g01 = x * s2;
+  s.g11 = s2;
+  s.b0 = x * bz;
+  s.b1 = bz;
+  s.c = s0 - 2 * k * s1 + k * k * s2;
+  s.n = n;
+  return s;
+}
+
+function addDecode(s: DecodeSums, part: DecodeSums): void {
+  s.g00 += part.g00;
+  s.g01 += part.g01;
+  s.g11 += part.g11;
+  s.b0 += part.b0;
+  s.b1 += part.b1;
+  s.c += part.c;
+  s.n += part.n;
 }
 
 function subtractDecode(a: DecodeSums, b: DecodeSums | undefined): DecodeSums {
@@ -819,16 +860,15 @@ export function fitThroughput(
     byBackendModel: new Map<string, Map<number, DecodeSums>>(),
   };
   const seenQuants = new Set<string>(o.quants);
+  let aboveCap = 0;
   for (const cfg of configs) {
     seenQuants.add(cfg.quant);
     if (cfg.gpu === o.referenceGpu) addToCell(refCells, compositeKey(cfg.model, cfg.backend, cfg.quant), cfg);
     else addToCell(gpuCells, compositeKey(cfg.model, cfg.backend, cfg.quant, cfg.gpu), cfg);
     if (!(cfg.x > 0) || !cfg.quantSpec) continue;
-    let fb = byBackend.get(cfg.backend);
-    if (!fb) byBackend.set(cfg.backend, (fb = new Floats()));
+    const fb = getOrInsert(byBackend, cfg.backend, () => new Floats());
     const fk = compositeKey(cfg.backend, cfg.quantSpec.family);
-    let ff = byFamily.get(fk);
-    if (!ff) byFamily.set(fk, (ff = new Floats()));
+    const ff = getOrInsert(byFamily, fk, () => new Floats());
     for (let i = 0; i < cfg.ys.length; i++) {
       const eff = cfg.x * cfg.ys[i]!;
       if (eff > 1) over++;
@@ -836,19 +876,17 @@ export function fitThroughput(
       fb.push(eff);
       ff.push(eff);
     }
-    if (process.env.EXCL && cfg.x * cfg.ys[cfg.ys.length-1]! > 1) continue;
-    addDecode(decode.total, cfg, maxEta);
-    let db = decode.byBackend.get(cfg.backend);
-    if (!db) decode.byBackend.set(cfg.backend, (db = emptyDecodeSums()));
-    addDecode(db, cfg, maxEta);
-    let dm = decode.byModel.get(cfg.mi);
-    if (!dm) decode.byModel.set(cfg.mi, (dm = emptyDecodeSums()));
-    addDecode(dm, cfg, maxEta);
-    let dbm = decode.byBackendModel.get(cfg.backend);
-    if (!dbm) decode.byBackendModel.set(cfg.backend, (dbm = new Map()));
-    let dbmm = dbm.get(cfg.mi);
-    if (!dbmm) dbm.set(cfg.mi, (dbmm = emptyDecodeSums()));
-    addDecode(dbmm, cfg, maxEta);
+    const part = decodePart(cfg, maxEta);
+    aboveCap += cfg.ys.length - part.n;
+    if (part.n === 0) continue;
+    addDecode(decode.total, part);
+    const db = getOrInsert(decode.byBackend, cfg.backend, () => emptyDecodeSums());
+    addDecode(db, part);
+    const dm = getOrInsert(decode.byModel, cfg.mi, () => emptyDecodeSums());
+    addDecode(dm, part);
+    const dbm = getOrInsert(decode.byBackendModel, cfg.backend, () => new Map());
+    const dbmm = getOrInsert(dbm, cfg.mi, () => emptyDecodeSums());
+    addDecode(dbmm, part);
   }
   const lookup = publishCells(refCells, o.kvBytes);
   const lookupGpu = publishCells(gpuCells, o.kvBytes);
@@ -877,7 +915,8 @@ export function fitThroughput(
   };
   for (const q of [...seenQuants].sort()) {
     const spec = quantOf(q);
-    if (spec && Number.isFinite(spec.bitsPerWeight) && spec.bitsPerWeight > 0) quantBpw[q] = spec.bitsPerWeight;
+    if (spec && Number.isFinite(spec.bitsPerWeight) && spec.bitsPerWeight > 0)
+      quantBpw[q] = spec.bitsPerWeight;
     if (Object.hasOwn(quantMultipliers, q)) continue;
     const d = defaultMultiplier(q);
     if (d !== undefined) {
@@ -907,12 +946,14 @@ export function fitThroughput(
       pw.push(cfg.s0);
       lawRecords += cfg.ys.length;
     }
-    if (cfg.quant !== o.baselineQuant && !measured.has(cfg.quant) && defaultMultiplier(cfg.quant) === undefined)
+    if (
+      cfg.quant !== o.baselineQuant &&
+      !measured.has(cfg.quant) &&
+      defaultMultiplier(cfg.quant) === undefined
+    )
       continue;
-    let inner = law.get(cfg.mi);
-    if (!inner) law.set(cfg.mi, (inner = new Map()));
-    let a = inner.get(cfg.quant);
-    if (!a) inner.set(cfg.quant, (a = { sums: emptyLogLogSums(), sw: 0, swy: 0 }));
+    const inner = getOrInsert(law, cfg.mi, () => new Map());
+    const a = getOrInsert(inner, cfg.quant, () => ({ sums: emptyLogLogSums(), sw: 0, swy: 0 }));
     const u = Math.log(cfg.modelSpec.paramsB);
     const lbw = Math.log(bw);
     const A = bw * bw * cfg.s2;
@@ -946,6 +987,8 @@ export function fitThroughput(
     notes.push(
       `${over} record(s) measured above the roofline (efficiency > 1): check bandwidth and bpw specs`,
     );
+  if (aboveCap > 0)
+    notes.push(`${aboveCap} record(s) above ${maxEta} × roofline left out of the decode-time fit`);
   const decodeTime = dict<DecodeTime>();
   for (const b of [...decode.byBackend.keys()].sort()) {
     const d = decodeFromSums(decode.byBackend.get(b)!, maxEta);
@@ -1069,7 +1112,9 @@ class ResidualAccumulator {
   }
   summary(): ResidualSummary | null {
     const n = this.n;
-    return n === 0 ? null : { rmse: Math.sqrt(this.sse / n), mae: this.sae / n, bias: this.sb / n, maxAbs: this.maxAbs };
+    return n === 0
+      ? null
+      : { rmse: Math.sqrt(this.sse / n), mae: this.sae / n, bias: this.sb / n, maxAbs: this.maxAbs };
   }
 }
 // ------------------------------------------------------------------------------------------
@@ -1138,8 +1183,7 @@ function cellIndex(c: ThroughputCoefficients): Map<string, IndexedCell[]> {
       const parts = splitKey(key);
       if (parts.length !== arity) continue;
       const mb = compositeKey(parts[0]!, parts[1]!);
-      let list = index!.get(mb);
-      if (!list) index!.set(mb, (list = []));
+      const list = getOrInsert(index!, mb, () => []);
       list.push({
         quant: parts[2]!,
         gpu: arity === 4 ? parts[3]! : null,
@@ -1174,7 +1218,12 @@ function decodeFitFor(c: ThroughputCoefficients, backend: string): DecodeTime | 
 function physicsRoute(c: ThroughputCoefficients, q: ThroughputQuery, context: number): number | null {
   if (!q.model) return null;
   const d = decodeFitFor(c, q.backend);
-  if (d) return decodeTokPerS(d, bytesPerToken(q.model, q.quant.bitsPerWeight, context, c.kv_bytes), q.gpu.bandwidthGbs);
+  if (d)
+    return decodeTokPerS(
+      d,
+      bytesPerToken(q.model, q.quant.bitsPerWeight, context, c.kv_bytes),
+      q.gpu.bandwidthGbs,
+    );
   const eff =
     own(c.efficiency_by_family, compositeKey(q.backend, q.quant.family)) ??
     own(c.efficiency, q.backend) ??
@@ -1192,7 +1241,8 @@ function powerLawRoute(c: ThroughputCoefficients, q: ThroughputQuery): number | 
   );
 }
 
-const usable = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v) && v > 0;
+const usable = (v: number | null | undefined): v is number =>
+  v !== null && v !== undefined && Number.isFinite(v) && v > 0;
 
 /**
  * `predictThroughput(coefficients, query)` walks the fallback chain:
@@ -1237,13 +1287,19 @@ export function predictThroughput(c: ThroughputCoefficients, q: ThroughputQuery)
   const onRef = q.gpu.id === c.reference_gpu;
   const queryBytes = model ? bytesPerToken(model, q.quant.bitsPerWeight, context, c.kv_bytes) : Number.NaN;
   const decode = decodeFitFor(c, q.backend);
-  /** Moves a rate measured at bandwidth `fromBw` to the query GPU; only t − overhead scales. */
+  /**
+   * Moves a rate measured at bandwidth `fromBw` to the query GPU: only the bandwidth-bound part of
+   * the time per token scales, and that part is at least bytes / (fromBw · η_max) (a rate measured
+   * above its roofline is first brought down to what the bandwidth allows).
+   */
   const toQueryGpu = (value: number, fromBw: number): number => {
     if (fromBw === q.gpu.bandwidthGbs) return value;
     const t = 1 / value;
     const t0 = decode ? Math.min(decode.overhead_ms / 1000, t) : 0;
-    if (t0 === 0) return (value * q.gpu.bandwidthGbs) / fromBw;
-    return 1 / (t0 + ((t - t0) * fromBw) / q.gpu.bandwidthGbs);
+    const floor = queryBytes > 0 ? queryBytes / (fromBw * 1e9 * (c.max_bandwidth_efficiency ?? 1)) : 0;
+    const tBw = Math.max(t - t0, floor);
+    if (t0 === 0 && tBw === t) return (value * q.gpu.bandwidthGbs) / fromBw;
+    return 1 / (t0 + (tBw * fromBw) / q.gpu.bandwidthGbs);
   };
   /** roofline(query context) / roofline(cell context) for the query quant; 1 without a spec. */
   const contextRatio = (cellContext: number | undefined): number => {
@@ -1309,7 +1365,9 @@ function siblingValue(
   context: number,
   queryBytes: number,
 ): { value: number; route: ThroughputRoute } | null {
-  const candidates = cells.filter((cell) => cell.gpu === tier && cell.quant !== q.quant.id && usable(cell.value));
+  const candidates = cells.filter(
+    (cell) => cell.gpu === tier && cell.quant !== q.quant.id && usable(cell.value),
+  );
   if (candidates.length === 0) return null;
   const rho = (id: string) => own(c.quant_efficiency, id) ?? 1;
   if (q.model && queryBytes > 0) {
@@ -1322,13 +1380,15 @@ function siblingValue(
         !best ||
         d < best.d - 1e-12 ||
         (Math.abs(d - best.d) <= 1e-12 &&
-          (cell.weight > best.cell.weight || (cell.weight === best.cell.weight && cell.quant < best.cell.quant)))
+          (cell.weight > best.cell.weight ||
+            (cell.weight === best.cell.weight && cell.quant < best.cell.quant)))
       )
         best = { cell, bpw, d };
     }
     if (best) {
       const siblingBytes = bytesPerToken(q.model, best.bpw, best.cell.context ?? context, c.kv_bytes);
-      const value = ((best.cell.value * siblingBytes) / queryBytes) * (rho(q.quant.id) / rho(best.cell.quant));
+      const value =
+        ((best.cell.value * siblingBytes) / queryBytes) * (rho(q.quant.id) / rho(best.cell.quant));
       return { value, route: 'sibling_quant' };
     }
   }

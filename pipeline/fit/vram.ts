@@ -141,7 +141,10 @@ function resolveVramFitOptions(options: VramFitOptions): ResolvedVramOptions {
     );
   }
   if (!(Number.isInteger(o.maxRecordFolds) && o.maxRecordFolds >= 3)) {
-    throw new PipelineError('options', `fitVram: maxRecordFolds must be an integer ≥ 3, got ${o.maxRecordFolds}`);
+    throw new PipelineError(
+      'options',
+      `fitVram: maxRecordFolds must be an integer ≥ 3, got ${o.maxRecordFolds}`,
+    );
   }
   if (o.selectBy !== 'rmse' && o.selectBy !== 'mape') {
     throw new PipelineError('options', `fitVram: selectBy must be rmse or mape, got ${String(o.selectBy)}`);
@@ -218,6 +221,16 @@ function activationGb(
   if (t.maxContext === null || context <= t.maxContext) return { value: raw, clamped: false };
   const bound = Math.max(rawActivation(t, layers, t.maxContext, batch), t.capRatio * (wGb + kvGb));
   return raw > bound ? { value: bound, clamped: true } : { value: raw, clamped: false };
+}
+
+/** `map.get(key)`, inserting `make()` first when the key is absent. */
+function getOrInsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -505,8 +518,7 @@ type CvScheme = VramCoefficients['cv_scheme'];
 function cvGroups(rows: readonly Row[], maxRecordFolds: number): { scheme: CvScheme; groups: number[][] } {
   const byModel = new Map<string, number[]>();
   rows.forEach((r, i) => {
-    let list = byModel.get(r.model);
-    if (!list) byModel.set(r.model, (list = []));
+    const list = getOrInsert(byModel, r.model, () => []);
     list.push(i);
   });
   if (byModel.size >= 2) {
@@ -650,7 +662,11 @@ export function fitVram(train: readonly VramRecord[], options: VramFitOptions): 
     cv.groups.forEach((g, gi) => {
       if (folds[gi]!.n === 0) return;
       const fm = foldMax(gi);
-      const t = termsOf(fitVariant(folds[gi]!, pass1, v, o), o.activationCapRatio, Number.isFinite(fm) ? fm : null);
+      const t = termsOf(
+        fitVariant(folds[gi]!, pass1, v, o),
+        o.activationCapRatio,
+        Number.isFinite(fm) ? fm : null,
+      );
       for (const i of g) held.add(rows[i]!.y, predictRow(t, rows[i]!));
     });
     const fullTerms = termsOf(fit, o.activationCapRatio, maxContext);

@@ -82,7 +82,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
-      max: 1e4,
+      max: 4096,
       description: 'concurrent agents (1 when absent)',
     },
     {
@@ -122,7 +122,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
-      max: 1e4,
+      max: 4096,
       description: 'batch size (1 when absent)',
     },
   ],
@@ -155,7 +155,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: false,
       min: 1,
-      max: 1e4,
+      max: 4096,
       description: 'concurrent requests (1 when absent)',
     },
     {
@@ -207,7 +207,7 @@ const SPECIFIC: Readonly<Record<Category, readonly FieldDef[]>> = {
       unit: 'count',
       required: true,
       min: 1,
-      max: 1e4,
+      max: 4096,
       description: 'concurrent agents N',
     },
     {
@@ -413,7 +413,10 @@ export function checkDomain(def: FieldDef, value: number): DomainViolation | und
     }
   }
   if (def.smallest !== undefined && value < def.smallest) {
-    return { code: 'out_of_range', reason: `must be ≥ ${def.smallest} (anything smaller is not a measurement)` };
+    return {
+      code: 'out_of_range',
+      reason: `must be ≥ ${def.smallest} (anything smaller is not a measurement)`,
+    };
   }
   if (def.max !== undefined && value > def.max)
     return { code: 'out_of_range', reason: `must be ≤ ${def.max}` };

@@ -181,7 +181,15 @@ function compileSource(config: SourceConfig, index: number): CompiledSource {
     columns.push({ column, usedBy: `exclude.${column}` });
     return { column, rejected: values.map((v) => String(v).trim()) };
   });
-  return { index, config, category: config.category, fields, where: whereList, exclude: excludeList, columns };
+  return {
+    index,
+    config,
+    category: config.category,
+    fields,
+    where: whereList,
+    exclude: excludeList,
+    columns,
+  };
 }
 
 function compileSpec(spec: FieldSpec, def: FieldDef, where: string): CompiledRef[] {
@@ -347,7 +355,8 @@ function readField(cf: CompiledField, raw: RawRow): FieldValue | Rejection {
     }
     value = converted;
   }
-  if (!Number.isFinite(value)) return { code: 'non_finite', message: `${where}: '${clip(picked.text)}' overflows` };
+  if (!Number.isFinite(value))
+    return { code: 'non_finite', message: `${where}: '${clip(picked.text)}' overflows` };
   if (def.type === 'integer' && !Number.isInteger(value)) {
     return { code: 'bad_number', message: `${where}: '${clip(picked.text)}' is not a whole number` };
   }

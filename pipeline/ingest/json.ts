@@ -55,7 +55,8 @@ export function readJson(text: string, source: string, records?: string): RawTab
   } catch (err) {
     return fileFailure(source, `not valid JSON (truncated or malformed): ${(err as Error).message}`);
   }
-  if (tooDeep(body)) return fileFailure(source, `JSON nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+  if (tooDeep(body))
+    return fileFailure(source, `JSON nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
   const lines = endLines(body);
   const rows: RawRow[] = [];
   const issues: Issue[] = [];

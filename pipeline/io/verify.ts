@@ -71,7 +71,8 @@ export function verifyPublishedSet(outDir: string, artifactsDir = 'artifacts'): 
       continue;
     }
     const actual = sha256Hex(bytes);
-    if (actual !== files[name]) problems.push(`${path} has SHA-256 ${actual}, the manifest lists ${String(files[name])}`);
+    if (actual !== files[name])
+      problems.push(`${path} has SHA-256 ${actual}, the manifest lists ${String(files[name])}`);
   }
   return { status: problems.length === 0 ? 'complete' : 'inconsistent', problems };
 }

@@ -310,7 +310,12 @@ export function fitPowerLaw(
     return { ...seed, converged: false, note: 'LM returned a non-finite result' };
   }
   if (!(lm.sse < seedSse)) {
-    return { ...seed, iterations: lm.iterations, converged: false, note: 'LM did not improve on the log-log seed' };
+    return {
+      ...seed,
+      iterations: lm.iterations,
+      converged: false,
+      note: 'LM did not improve on the log-log seed',
+    };
   }
   return {
     a: lm.a,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_THROUGHPUT_FIT_OPTIONS,
+  decodeTokPerS,
   fitThroughput,
   predictThroughput,
   predictThroughputRecords,
@@ -423,5 +424,260 @@ describe('predictThroughputRecords', () => {
     expect(out[0]!.prediction!.tokPerS).toBe(150);
     expect(out.slice(1).map((o) => o.skipped)).toEqual(['multi_agent', 'unknown_quant', 'unknown_gpu']);
     expect(out.slice(1).every((o) => o.prediction === null)).toBe(true);
+  });
+});
+
+/** tok/s of the decode-time model t = overhead + bytes / (bandwidth · η) for a test spec. */
+function decodeTruth(
+  m: ModelSpec,
+  q: QuantSpec,
+  g: GpuSpec,
+  context: number,
+  overheadMs: number,
+  eta: number,
+) {
+  const bytes = (g.bandwidthGbs * 1e9) / rooflineTokPerS(m, q, g, context, 2);
+  return decodeTokPerS({ overhead_ms: overheadMs, bandwidth_efficiency: eta, n: 1 }, bytes, g.bandwidthGbs);
+}
+
+describe('fitThroughput (context-aware lookups)', () => {
+  const m3 = specs.model('m-3b')!;
+  const eff = 0.5;
+  const at = (ctx: number) => eff * rooflineTokPerS(m3, Q4, REF, ctx, 2);
+  const records = [512, 8192, 32768].map((ctx) =>
+    rec('m-3b', 'ollama', 'Q4_K_M', at(ctx), { contextLength: ctx }),
+  );
+  const { coefficients: c } = fitThroughput(records, base);
+  const key = 'm-3b|ollama|Q4_K_M';
+
+  it('fitThroughput records the context at which a mixed-context cell mean holds', () => {
+    const ctx = c.lookup_context[key]!;
+    expect(ctx).toBeGreaterThan(512);
+    expect(ctx).toBeLessThan(32768);
+    // With constant efficiency the cell mean is exactly the rate at that context.
+    expect(at(ctx)).toBeCloseTo(c.lookup[key]!, 9);
+  });
+
+  it('predictThroughput scales a lookup by roofline(ctx) / roofline(cell context)', () => {
+    for (const ctx of [512, 8192, 32768]) {
+      const p = predictThroughput(c, query({ modelId: 'm-3b', model: m3, quant: Q4, context: ctx }));
+      expect(p).toMatchObject({ route: 'context_scaled', provenance: 'derived', clamped: false });
+      expect(p.tokPerS).toBeCloseTo(at(ctx), 9);
+    }
+  });
+
+  it('predictThroughput returns a single-context cell as measured at its own context', () => {
+    const one = fitThroughput(
+      [rec('m-3b', 'ollama', 'Q4_K_M', 90, { contextLength: 4096 })],
+      base,
+    ).coefficients;
+    expect(one.lookup_context[key]).toBe(4096);
+    const p = predictThroughput(one, query({ modelId: 'm-3b', model: m3, quant: Q4, context: 4096 }));
+    expect(p).toMatchObject({ tokPerS: 90, route: 'lookup', provenance: 'measured' });
+  });
+
+  it('fitThroughput without a model spec keeps the weighted mean context and predict does not scale', () => {
+    const { coefficients: u } = fitThroughput(
+      [
+        rec('no-spec', 'ollama', 'Q4_K_M', 100, { contextLength: 1000 }),
+        rec('no-spec', 'ollama', 'Q4_K_M', 60, { contextLength: 3000, weight: 3 }),
+      ],
+      base,
+    );
+    expect(u.lookup_context['no-spec|ollama|Q4_K_M']).toBeCloseTo(2500, 9);
+    const p = predictThroughput(u, query({ modelId: 'no-spec', quant: Q4, context: 30000 }));
+    expect(p).toMatchObject({ tokPerS: 70, route: 'lookup', provenance: 'measured', rooflineTokPerS: null });
+  });
+});
+
+describe('fitThroughput (decode-time physics)', () => {
+  const rng = createRng('decode-time');
+  const records: ThroughputRecord[] = [];
+  for (const p of [0.5, 1, 3, 7, 13]) {
+    const m = specs.model(`m-${p}b`)!;
+    for (const [q, g] of [
+      [FP16, REF],
+      [Q8, FAST],
+      [Q4, REF],
+      [Q4, FAST],
+    ] as const) {
+      const y = decodeTruth(m, q, g, 2048, 2, 0.7) * (1 + 0.005 * (2 * rng() - 1));
+      records.push(rec(m.id, 'llama.cpp', q.id, y, { gpu: g.id, contextLength: 2048 }));
+    }
+  }
+  const { coefficients: c, diagnostics } = fitThroughput(records, base);
+
+  it('fitThroughput recovers the per-token overhead and bandwidth efficiency of a backend', () => {
+    const d = c.decode_time['llama.cpp']!;
+    expect(Math.abs(d.overhead_ms / 2 - 1)).toBeLessThan(0.03);
+    expect(Math.abs(d.bandwidth_efficiency / 0.7 - 1)).toBeLessThan(0.02);
+    expect(d.n).toBe(20);
+    expect(c.decode_time_global).not.toBeNull();
+    expect(diagnostics.notes.some((n) => n.startsWith('decode time per backend'))).toBe(true);
+  });
+
+  it('fitThroughput scores the physics route ahead of the power law on decode-time data', () => {
+    expect(c.route_selection).toBe('leave_one_model_out');
+    expect(c.fallback_route).toBe('physics');
+    expect(c.route_scores.physics!.mape).toBeLessThan(0.02);
+  });
+
+  it('predictThroughput extrapolates an unseen model and GPU with overhead + bytes / (bandwidth · η)', () => {
+    const m70 = specs.model('m-70b')!;
+    for (const g of [REF, FAST]) {
+      const p = predictThroughput(
+        c,
+        query({ modelId: 'm-70b', model: m70, quant: Q4, gpu: g, backend: 'llama.cpp' }),
+      );
+      expect(p).toMatchObject({ route: 'physics', provenance: 'extrapolated', clamped: false });
+      expect(Math.abs(p.tokPerS / decodeTruth(m70, Q4, g, 2048, 2, 0.7) - 1)).toBeLessThan(0.03);
+    }
+  });
+
+  it('fitThroughput keeps η ≤ 1 and leaves records above the roofline out of the decode-time fit', () => {
+    const m = specs.model('m-3b')!;
+    const fast = [FP16, Q8, Q4].map((q) =>
+      rec('m-3b', 'vllm', q.id, 1.3 * rooflineTokPerS(m, q, REF, 2048, 2)),
+    );
+    const slow = [FP16, Q4].map((q) =>
+      rec('m-8b', 'vllm', q.id, decodeTruth(specs.model('m-8b')!, q, REF, 2048, 1, 0.8)),
+    );
+    const fit = fitThroughput([...fast, ...slow], base);
+    const d = fit.coefficients.decode_time.vllm!;
+    expect(d.bandwidth_efficiency).toBeLessThanOrEqual(1);
+    expect(d.n).toBe(2);
+    expect(Math.abs(d.bandwidth_efficiency / 0.8 - 1)).toBeLessThan(1e-6);
+    expect(fit.diagnostics.notes).toContain('3 record(s) above 1 × roofline left out of the decode-time fit');
+  });
+
+  it('fitThroughput with a single bytes value keeps the bandwidth term, not the overhead', () => {
+    const m = specs.model('m-3b')!;
+    const fit = fitThroughput(
+      [rec('m-3b', 'tgi', 'FP16', 0.5 * rooflineTokPerS(m, FP16, REF, 2048, 2))],
+      base,
+    );
+    const d = fit.coefficients.decode_time.tgi!;
+    expect(d.overhead_ms).toBe(0);
+    expect(d.bandwidth_efficiency).toBeCloseTo(0.5, 9);
+  });
+});
+
+describe('fitThroughput (quant multipliers and efficiencies)', () => {
+  it('fitThroughput pairs quants only within the same metric and context', () => {
+    const records = [
+      rec('m-1b', 'ollama', 'FP16', 100),
+      rec('m-1b', 'ollama', 'Q4_K_M', 300, { contextLength: 8192 }),
+      { ...rec('m-3b', 'ollama', 'FP16', 50), metric: 'native_tok_s' },
+      rec('m-3b', 'ollama', 'Q4_K_M', 80),
+    ];
+    const { coefficients: c } = fitThroughput(records, base);
+    expect(c.quant_multiplier_sources.Q4_K_M).toEqual({ source: 'default', n: 0 });
+    expect(c.quant_multipliers.Q4_K_M).toBe(1.9);
+  });
+
+  it('fitThroughput publishes quant efficiency = multiplier × bytes(Q) / bytes(FP16)', () => {
+    const m = specs.model('m-3b')!;
+    const { coefficients: c } = fitThroughput(
+      [rec('m-3b', 'ollama', 'FP16', 50), rec('m-3b', 'ollama', 'Q4_K_M', 120)],
+      base,
+    );
+    const bytesRatio = rooflineTokPerS(m, FP16, REF, 2048, 2) / rooflineTokPerS(m, Q4, REF, 2048, 2);
+    expect(c.quant_multipliers.Q4_K_M).toBeCloseTo(2.4, 12);
+    expect(c.quant_efficiency.Q4_K_M).toBeCloseTo(2.4 * bytesRatio, 12);
+    expect(c.quant_efficiency.FP16).toBe(1);
+    expect(c.quant_bits_per_weight).toMatchObject({ FP16: 16, Q4_K_M: 4.87 });
+  });
+});
+
+describe('predictThroughput (sibling quant and bandwidth scaling)', () => {
+  const m3 = specs.model('m-3b')!;
+  const eff = 0.6;
+  const truth = (q: QuantSpec, g: GpuSpec = REF, ctx = 2048) => eff * rooflineTokPerS(m3, q, g, ctx, 2);
+  const { coefficients: c } = fitThroughput(
+    [rec('m-3b', 'ollama', 'FP16', truth(FP16)), rec('m-3b', 'ollama', 'Q8_0', truth(Q8))],
+    base,
+  );
+
+  it('predictThroughput scales the nearest measured quant by the bytes-per-token ratio', () => {
+    // Q8_0 (8.5 bpw) is nearer to Q4_K_M (4.87) than FP16; with constant efficiency the estimate is exact.
+    const p = predictThroughput(c, query({ modelId: 'm-3b', model: m3, quant: Q4, context: 4096 }));
+    expect(p).toMatchObject({ route: 'sibling_quant', provenance: 'derived', clamped: false });
+    expect(p.tokPerS).toBeCloseTo(truth(Q4, REF, 4096), 9);
+  });
+
+  it('predictThroughput multiplies by the quant efficiency ratio ρ(Q) / ρ(Q′)', () => {
+    const withRho = { ...c, quant_efficiency: { ...c.quant_efficiency, Q4_K_M: 0.8 } };
+    const p = predictThroughput(withRho, query({ modelId: 'm-3b', model: m3, quant: Q4 }));
+    expect(p.tokPerS).toBeCloseTo((truth(Q4) * 0.8) / c.quant_efficiency.Q8_0!, 9);
+  });
+
+  it('predictThroughput moves a reference sibling to another GPU through the decode-time model', () => {
+    const d = { overhead_ms: 1, bandwidth_efficiency: 1, n: 4 };
+    const cd = { ...c, decode_time: { ollama: d } };
+    const p = predictThroughput(cd, query({ modelId: 'm-3b', model: m3, quant: Q4, gpu: FAST }));
+    const tRef = 1 / truth(Q4);
+    expect(p.route).toBe('sibling_quant');
+    expect(p.tokPerS).toBeCloseTo(1 / (0.001 + ((tRef - 0.001) * REF.bandwidthGbs) / FAST.bandwidthGbs), 9);
+  });
+
+  it('predictThroughput bandwidth-scales only the time above the per-token overhead', () => {
+    const cd = { ...c, decode_time: { ollama: { overhead_ms: 2, bandwidth_efficiency: 0.9, n: 4 } } };
+    const p = predictThroughput(cd, query({ modelId: 'm-3b', model: m3, quant: FP16, gpu: FAST }));
+    const t = 1 / truth(FP16);
+    expect(p).toMatchObject({ route: 'bandwidth_scaled', provenance: 'derived' });
+    expect(p.tokPerS).toBeCloseTo(1 / (0.002 + ((t - 0.002) * REF.bandwidthGbs) / FAST.bandwidthGbs), 9);
+  });
+
+  it('predictThroughput never moves a rate above its source roofline to another GPU', () => {
+    const tooFast = {
+      ...c,
+      lookup: { ...c.lookup, 'm-3b|ollama|FP16': 3 * rooflineTokPerS(m3, FP16, REF, 2048, 2) },
+    };
+    const p = predictThroughput(tooFast, query({ modelId: 'm-3b', model: m3, quant: FP16, gpu: FAST }));
+    expect(p.tokPerS).toBeCloseTo(rooflineTokPerS(m3, FP16, FAST, 2048, 2), 9);
+  });
+
+  it('predictThroughput without a model spec uses the multiplier ratio of the baseline cell', () => {
+    const cu = {
+      ...c,
+      lookup: { 'x|ollama|FP16': 100, 'x|ollama|Q8_0': 150 },
+      lookup_n: { 'x|ollama|FP16': 1, 'x|ollama|Q8_0': 1 },
+      lookup_context: {},
+      quant_multipliers: { FP16: 1, Q8_0: 1.5, Q4_K_M: 2 },
+    };
+    const p = predictThroughput(cu, query({ modelId: 'x', quant: Q4 }));
+    expect(p).toMatchObject({ tokPerS: 200, route: 'quant_multiplier', provenance: 'derived' });
+  });
+});
+
+describe('fitThroughput (sufficient statistics)', () => {
+  it('fitThroughput on every record twice keeps lookups, physics and the route, doubling the weights', () => {
+    const rng = createRng('twice');
+    const records = SIZES.flatMap((p) =>
+      [FP16, Q4].map((q) =>
+        rec(
+          `m-${p}b`,
+          'ollama',
+          q.id,
+          0.5 * rooflineTokPerS(specs.model(`m-${p}b`)!, q, REF, 2048, 2) * (1 + 0.1 * rng()),
+        ),
+      ),
+    );
+    const once = fitThroughput(records, base).coefficients;
+    const twice = fitThroughput(
+      [...records, ...records.map((r) => ({ ...r, id: `${r.id}#2` }))],
+      base,
+    ).coefficients;
+    for (const k of Object.keys(once.lookup)) {
+      expect(twice.lookup[k]).toBeCloseTo(once.lookup[k]!, 10);
+      expect(twice.lookup_n[k]).toBe(2 * once.lookup_n[k]!);
+    }
+    expect(twice.decode_time.ollama!.overhead_ms).toBeCloseTo(once.decode_time.ollama!.overhead_ms, 8);
+    expect(twice.decode_time.ollama!.bandwidth_efficiency).toBeCloseTo(
+      once.decode_time.ollama!.bandwidth_efficiency,
+      10,
+    );
+    expect(twice.fallback_route).toBe(once.fallback_route);
+    expect(twice.size_power_b).toBeCloseTo(once.size_power_b, 8);
   });
 });

@@ -240,6 +240,45 @@ describe('fitVram', () => {
     expect(() => fitVram([], { specs, variants: [] })).toThrow(/variants must be/);
   });
 
+  it('fitVram held-out scores equal refitting each fold from scratch with the public API', () => {
+    const data = generate({ overhead: 1.08, act: 0.001, actLin: 0.004, intercept: 0.5 }, 'vram-folds', 0.03);
+    for (const v of ['quadratic', 'intercept_linear'] as const) {
+      const { coefficients } = fitVram(data, { specs, variants: [v] });
+      let sse = 0;
+      let n = 0;
+      for (const m of MODELS) {
+        const fold = fitVram(
+          data.filter((r) => r.model !== m.id),
+          { specs, variants: [v] },
+        ).coefficients;
+        for (const r of data.filter((d) => d.model === m.id)) {
+          const p = predictVram(fold, { model: m, quant: specs.quant(r.quant)!, context: r.contextLength });
+          sse += (p.vramGb - r.vramGb) ** 2;
+          n++;
+        }
+      }
+      expect(coefficients.variants[v]!.cv_n).toBe(n);
+      expect(coefficients.variants[v]!.cv_rmse_gb!).toBeCloseTo(Math.sqrt(sse / n), 10);
+    }
+  });
+
+  it('fitVram with one model holds out single records, then interleaved folds beyond maxRecordFolds', () => {
+    const data = generate({ overhead: 1.1, act: 0.002, actLin: 0, intercept: 0 }, 'vram-one', 0.01).filter(
+      (r) => r.model === 'mid-3b',
+    );
+    expect(data.length).toBe(14);
+    const loo = fitVram(data, { specs }).coefficients;
+    expect(loo.cv_scheme).toBe('leave_one_record_out');
+    expect(loo.cv_folds).toBe(14);
+    const folded = fitVram(data, { specs, maxRecordFolds: 4 }).coefficients;
+    expect(folded.cv_scheme).toBe('record_folds');
+    expect(folded.cv_folds).toBe(4);
+    expect(folded.variants.quadratic!.cv_n).toBe(14);
+    expect(() => fitVram(data, { specs, maxRecordFolds: 2 })).toThrow(
+      /maxRecordFolds must be an integer ≥ 3/,
+    );
+  });
+
   it('DEFAULT_VRAM_FIT_OPTIONS agrees with the documented @default values', () => {
     const docs = documentedDefaults('../../pipeline/fit/vram.ts');
     for (const [key, value] of Object.entries(DEFAULT_VRAM_FIT_OPTIONS))

@@ -1,7 +1,6 @@
 /**
  * Fuzzing the data layer and the fits (fast-check, seed pinned in test/setup.ts):
- * - arbitrary text as a CSV, JSON or JSON Lines source never throws out of `loadCorpus` (ingest +
- *   normalise), and per source `read === accepted + rejected`, with one row-level rejection issue
+ * - arbitrary text as a CSV, JSON or JSON Lines source never throws out of ingest + normalise, and per source `read === accepted + rejected`, with one row-level rejection issue
  *   per rejected row;
  * - arbitrary records (names + numbers up to the edges of each field's ingest domain) through
  *   normalise → split → fitAll never yield a non-finite number (`stableStringify` throws on one);
@@ -15,32 +14,40 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { parseConfig } from '../../pipeline/config.ts';
 import { coefficientsOf, fitAll } from '../../pipeline/fit/index.ts';
 import { CATEGORY_FIELDS, type FieldDef } from '../../pipeline/ingest/fields.ts';
-import { loadCorpus } from '../../pipeline/ingest/load.ts';
+import { applyRejections, ingestSources } from '../../pipeline/ingest/index.ts';
 import { normalise } from '../../pipeline/normalise/index.ts';
-import { refit } from '../../pipeline/refit.ts';
 import {
   CATEGORIES,
   type Category,
   type FieldValue,
   type IngestedRow,
+  type Issue,
   type RecordSet,
+  type SourceCount,
   type SplitSet,
 } from '../../pipeline/records.ts';
+import { refit } from '../../pipeline/refit.ts';
 import { createResolver, parseRegistry } from '../../pipeline/registry.ts';
 import { splitAll } from '../../pipeline/split/index.ts';
 import { compositeKey, splitKey } from '../../pipeline/util/keys.ts';
 import { stableStringify } from '../../pipeline/util/stable-json.ts';
-import { CONFIG_TAIL, createWorkspace, FIXTURE_REGISTRY, oneSourceConfig, type Workspace } from './harness.ts';
+import {
+  CONFIG_TAIL,
+  createWorkspace,
+  FIXTURE_REGISTRY,
+  oneSourceConfig,
+  type Workspace,
+} from './harness.ts';
 
 /** Runs per property. */
-export const NUM_RUNS = {
-  csvText: 300,
-  csvRows: 200,
-  jsonText: 200,
-  jsonDocs: 200,
-  jsonLines: 200,
+const NUM_RUNS = {
+  csvText: 600,
+  csvRows: 300,
+  jsonText: 400,
+  jsonDocs: 300,
+  jsonLines: 300,
   fits: 300,
-  refits: 4,
+  refits: 8,
   compositeKeys: 1000,
 } as const;
 
@@ -51,31 +58,52 @@ beforeAll(() => {
 });
 afterAll(() => ws.dispose());
 
-/** Writes `content` as a one-source corpus and loads it; returns the corpus and its only count. */
-async function loadOne(ext: 'csv' | 'json' | 'jsonl', content: string | Uint8Array) {
+/** What `loadCorpus` returns that the accounting checks need. */
+interface Loaded {
+  readonly records: RecordSet;
+  readonly issues: readonly Issue[];
+  readonly count: SourceCount;
+}
+
+/**
+ * Writes `content` as a one-source corpus and runs the data layer on it the way `loadCorpus` does
+ * (ingestSources → normalise → applyRejections), with the registry parsed once.
+ */
+async function loadOne(ext: 'csv' | 'json' | 'jsonl', content: string | Uint8Array): Promise<Loaded> {
   counter += 1;
   const file = `f${counter}.${ext}`;
   ws.write(file, content);
-  const config = ws.write(
-    `f${counter}.yaml`,
+  const config = parseConfig(
     oneSourceConfig(`  - path: ${file}\n    category: throughput\n    fields: { tok_per_s: tok_s }`),
   );
-  const corpus = await loadCorpus(config);
-  expect(corpus.counts).toHaveLength(1);
-  return { corpus, count: corpus.counts[0]! };
+  const ingest = await ingestSources(config, ws.dir);
+  const normalised = normalise(ingest.rows, RESOLVER);
+  const counts = applyRejections(ingest.counts, normalised.issues);
+  expect(counts).toHaveLength(1);
+  return { records: normalised.records, issues: [...ingest.issues, ...normalised.issues], count: counts[0]! };
 }
 
 /** The accounting every source must satisfy. */
-function expectAccounted(corpus: Awaited<ReturnType<typeof loadCorpus>>, count: (typeof corpus.counts)[number]) {
+function expectAccounted({ records, issues, count }: Loaded): void {
   expect(count.read).toBe(count.accepted + count.rejected);
   expect(count.accepted).toBeGreaterThanOrEqual(0);
   expect(count.rejected).toBeGreaterThanOrEqual(0);
-  const records = CATEGORIES.reduce((n, c) => n + corpus.records[c].length, 0);
-  expect(records).toBe(count.accepted);
-  const rowRejections = corpus.issues.filter((i) => i.severity === 'reject' && i.line > 0).length;
+  const kept = CATEGORIES.reduce((n, c) => n + records[c].length, 0);
+  expect(kept).toBe(count.accepted);
+  const rowRejections = issues.filter((i) => i.severity === 'reject' && i.line > 0).length;
   expect(rowRejections).toBe(count.rejected);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 }
+
+const registryText = (file: string) => readFileSync(join(FIXTURE_REGISTRY, file), 'utf8');
+const REGISTRY = parseRegistry({
+  models: registryText('models.csv'),
+  quants: registryText('quants.csv'),
+  gpus: registryText('gpus.csv'),
+  backends: registryText('backends.csv'),
+  tags: registryText('tags.csv'),
+});
+const RESOLVER = createResolver(REGISTRY);
 
 // ---------------------------------------------------------------------------------------------
 // Text generators
@@ -136,14 +164,12 @@ const cell = fc.oneof(
 );
 
 /** A CSV with the expected header and rows of arbitrary cells (quoted when needed, or raw). */
-const csvRows = fc
-  .array(fc.array(cell, { minLength: 0, maxLength: 7 }), { maxLength: 25 })
-  .chain((rows) =>
-    fc.boolean().map((quote) => {
-      const q = (v: string) => (quote ? `"${v.replace(/"/g, '""')}"` : v);
-      return `model,quant,backend,gpu,tok_s\n${rows.map((r) => r.map(q).join(',')).join('\n')}\n`;
-    }),
-  );
+const csvRows = fc.array(fc.array(cell, { minLength: 0, maxLength: 7 }), { maxLength: 25 }).chain((rows) =>
+  fc.boolean().map((quote) => {
+    const q = (v: string) => (quote ? `"${v.replace(/"/g, '""')}"` : v);
+    return `model,quant,backend,gpu,tok_s\n${rows.map((r) => r.map(q).join(',')).join('\n')}\n`;
+  }),
+);
 
 /** A JSON document: an array of loosely throughput-shaped objects, or any JSON value. */
 const jsonRecord = fc.record(
@@ -157,7 +183,9 @@ const jsonRecord = fc.record(
   { requiredKeys: [] },
 );
 const jsonDoc = fc.oneof(
-  fc.array(fc.oneof(jsonRecord, fc.jsonValue({ maxDepth: 3 })), { maxLength: 20 }).map((a) => JSON.stringify(a, null, 1)),
+  fc
+    .array(fc.oneof(jsonRecord, fc.jsonValue({ maxDepth: 3 })), { maxLength: 20 })
+    .map((a) => JSON.stringify(a, null, 1)),
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
 );
 
@@ -167,42 +195,42 @@ const jsonDoc = fc.oneof(
 
 describe('ingest under arbitrary input', () => {
   test.prop([anyText], { numRuns: NUM_RUNS.csvText })(
-    'loadCorpus(arbitrary text as CSV) never throws and read = accepted + rejected',
+    'ingest+normalise(arbitrary text as CSV) never throws and read = accepted + rejected',
     async (text) => {
-      const { corpus, count } = await loadOne('csv', text);
-      expectAccounted(corpus, count);
+      const loaded = await loadOne('csv', text);
+      expectAccounted(loaded);
     },
   );
 
   test.prop([csvRows], { numRuns: NUM_RUNS.csvRows })(
-    'loadCorpus(CSV rows of arbitrary cells) never throws and read = accepted + rejected',
+    'ingest+normalise(CSV rows of arbitrary cells) never throws and read = accepted + rejected',
     async (text) => {
-      const { corpus, count } = await loadOne('csv', text);
-      expectAccounted(corpus, count);
+      const loaded = await loadOne('csv', text);
+      expectAccounted(loaded);
     },
   );
 
   test.prop([anyText], { numRuns: NUM_RUNS.jsonText })(
-    'loadCorpus(arbitrary text as JSON) never throws and read = accepted + rejected',
+    'ingest+normalise(arbitrary text as JSON) never throws and read = accepted + rejected',
     async (text) => {
-      const { corpus, count } = await loadOne('json', text);
-      expectAccounted(corpus, count);
+      const loaded = await loadOne('json', text);
+      expectAccounted(loaded);
     },
   );
 
   test.prop([jsonDoc], { numRuns: NUM_RUNS.jsonDocs })(
-    'loadCorpus(arbitrary JSON document) never throws and read = accepted + rejected',
+    'ingest+normalise(arbitrary JSON document) never throws and read = accepted + rejected',
     async (text) => {
-      const { corpus, count } = await loadOne('json', text);
-      expectAccounted(corpus, count);
+      const loaded = await loadOne('json', text);
+      expectAccounted(loaded);
     },
   );
 
   test.prop([fc.array(fc.oneof(jsonDoc, anyText), { maxLength: 12 })], { numRuns: NUM_RUNS.jsonLines })(
-    'loadCorpus(arbitrary JSON Lines) never throws and read = accepted + rejected',
+    'ingest+normalise(arbitrary JSON Lines) never throws and read = accepted + rejected',
     async (lines) => {
-      const { corpus, count } = await loadOne('jsonl', lines.map((l) => l.replace(/[\r\n]+/g, ' ')).join('\n'));
-      expectAccounted(corpus, count);
+      const loaded = await loadOne('jsonl', lines.map((l) => l.replace(/[\r\n]+/g, ' ')).join('\n'));
+      expectAccounted(loaded);
     },
   );
 });
@@ -211,18 +239,7 @@ describe('ingest under arbitrary input', () => {
 // Fits
 // ---------------------------------------------------------------------------------------------
 
-const registryText = (file: string) => readFileSync(join(FIXTURE_REGISTRY, file), 'utf8');
-const REGISTRY = parseRegistry({
-  models: registryText('models.csv'),
-  quants: registryText('quants.csv'),
-  gpus: registryText('gpus.csv'),
-  backends: registryText('backends.csv'),
-  tags: registryText('tags.csv'),
-});
-const RESOLVER = createResolver(REGISTRY);
-const CONFIG = parseConfig(
-  `sources:\n  - { path: x.csv, category: throughput }\n${CONFIG_TAIL}\n`,
-);
+const CONFIG = parseConfig(`sources:\n  - { path: x.csv, category: throughput }\n${CONFIG_TAIL}\n`);
 
 const name = (known: readonly string[]) =>
   fc.oneof(
@@ -246,7 +263,10 @@ function inDomain(def: FieldDef): fc.Arbitrary<FieldValue> {
   const hi = def.max ?? Number.MAX_VALUE;
   if (def.type === 'integer') {
     const top = Math.min(hi, 2 ** 31 - 1);
-    return fc.oneof(fc.constantFrom(lo, top, Math.min(8, top)), fc.integer({ min: Math.ceil(lo), max: Math.min(top, 64) }));
+    return fc.oneof(
+      fc.constantFrom(lo, top, Math.min(8, top)),
+      fc.integer({ min: Math.ceil(lo), max: Math.min(top, 64) }),
+    );
   }
   const clamp = (x: number) => Math.max(lo, Math.min(x, hi));
   return fc.oneof(
@@ -269,7 +289,12 @@ const rowsArb: fc.Arbitrary<IngestedRow[]> = fc
   .tuple(...CATEGORIES.map((c) => fc.array(fieldsOf(c), { maxLength: 12 })))
   .map((perCategory) =>
     perCategory.flatMap((rows, k) =>
-      rows.map((fields, i) => ({ category: CATEGORIES[k]!, source: `fuzz/${CATEGORIES[k]}.csv`, line: i + 2, fields })),
+      rows.map((fields, i) => ({
+        category: CATEGORIES[k]!,
+        source: `fuzz/${CATEGORIES[k]}.csv`,
+        line: i + 2,
+        fields,
+      })),
     ),
   );
 
@@ -280,17 +305,31 @@ function trainOf(split: SplitSet): RecordSet {
 }
 
 describe('fits under arbitrary records', () => {
-  test.prop([rowsArb, fc.constantFrom('record' as const, 'config' as const), fc.string({ minLength: 1, maxLength: 6 })], {
-    numRuns: NUM_RUNS.fits,
-  })('normalise → splitAll → fitAll never yields NaN or Infinity in coefficients or diagnostics', (rows, unit, seed) => {
-    const { records } = normalise(rows, RESOLVER);
-    const split = splitAll(records, { unit, seed, testFraction: 0.2, stratify: ['model', 'backend'] });
-    const fitted = fitAll(trainOf(split), { config: CONFIG, specs: RESOLVER, quantIds: REGISTRY.quants.map((q) => q.id) });
-    // stableStringify throws on any non-finite number, naming its path.
-    expect(() => stableStringify(coefficientsOf(fitted))).not.toThrow();
-    const diagnostics = Object.fromEntries(CATEGORIES.map((c) => [c, fitted[c].diagnostics]));
-    expect(() => stableStringify(diagnostics)).not.toThrow();
-  });
+  test.prop(
+    [
+      rowsArb,
+      fc.constantFrom('record' as const, 'config' as const),
+      fc.string({ minLength: 1, maxLength: 6 }),
+    ],
+    {
+      numRuns: NUM_RUNS.fits,
+    },
+  )(
+    'normalise → splitAll → fitAll never yields NaN or Infinity in coefficients or diagnostics',
+    (rows, unit, seed) => {
+      const { records } = normalise(rows, RESOLVER);
+      const split = splitAll(records, { unit, seed, testFraction: 0.2, stratify: ['model', 'backend'] });
+      const fitted = fitAll(trainOf(split), {
+        config: CONFIG,
+        specs: RESOLVER,
+        quantIds: REGISTRY.quants.map((q) => q.id),
+      });
+      // stableStringify throws on any non-finite number, naming its path.
+      expect(() => stableStringify(coefficientsOf(fitted))).not.toThrow();
+      const diagnostics = Object.fromEntries(CATEGORIES.map((c) => [c, fitted[c].diagnostics]));
+      expect(() => stableStringify(diagnostics)).not.toThrow();
+    },
+  );
 });
 
 /** RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
@@ -326,10 +365,13 @@ describe('refit under arbitrary records', () => {
 // Composite keys
 // ---------------------------------------------------------------------------------------------
 
-const parts = fc.array(fc.string({ unit: fc.constantFrom('a', '|', '%', '7', 'C', 'c', '2', '5', 'é'), maxLength: 6 }), {
-  minLength: 1,
-  maxLength: 4,
-});
+const parts = fc.array(
+  fc.string({ unit: fc.constantFrom('a', '|', '%', '7', 'C', 'c', '2', '5', 'é'), maxLength: 6 }),
+  {
+    minLength: 1,
+    maxLength: 4,
+  },
+);
 
 describe('compositeKey under arbitrary names', () => {
   test.prop([parts, parts], { numRuns: NUM_RUNS.compositeKeys })(

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  gramSystem,
   linearFit,
   nonNegativeLeastSquares,
+  nonNegativeLeastSquaresGram,
   slopeThroughOrigin,
   weightedLeastSquares,
 } from '../../pipeline/math/least-squares.ts';
@@ -134,5 +136,54 @@ describe('linearFit', () => {
   it('linearFit with all x equal or one point is null', () => {
     expect(linearFit([2, 2, 2], [1, 2, 3])).toBeNull();
     expect(linearFit([1], [1])).toBeNull();
+  });
+});
+
+describe('nonNegativeLeastSquaresGram', () => {
+  const X = [
+    [1, 0, 2],
+    [1, 1, 0.5],
+    [1, 2, 3],
+    [1, 3, 1],
+    [1, 4, 2.5],
+  ];
+  const y = [5, 3.2, 6.1, 2.2, 4];
+  const w = [1, 2, 1, 3, 1];
+
+  it('nonNegativeLeastSquaresGram(gramSystem(X, y, w)) matches the row form', () => {
+    const rows = nonNegativeLeastSquares(X, y, w)!;
+    const gram = nonNegativeLeastSquaresGram(gramSystem(X, y, w));
+    for (const [j, b] of gram.beta.entries()) expect(b).toBeCloseTo(rows.beta[j]!, 10);
+    expect(gram.sse).toBeCloseTo(rows.sse, 9);
+    expect(gram.atBound).toEqual(rows.atBound);
+  });
+
+  it('gramSystem of all rows minus some rows is the system of the rest', () => {
+    const all = gramSystem(X, y, w);
+    const head = gramSystem(X.slice(0, 2), y.slice(0, 2), w.slice(0, 2));
+    const rest = gramSystem(X.slice(2), y.slice(2), w.slice(2));
+    const diff = {
+      gram: all.gram.map((row, j) => row.map((v, k) => v - head.gram[j]![k]!)),
+      xty: all.xty.map((v, j) => v - head.xty[j]!),
+      yty: all.yty - head.yty,
+    };
+    const a = nonNegativeLeastSquaresGram(diff);
+    const b = nonNegativeLeastSquaresGram(rest);
+    for (const [j, v] of a.beta.entries()) expect(v).toBeCloseTo(b.beta[j]!, 9);
+  });
+
+  it('nonNegativeLeastSquaresGram with a duplicated column keeps the first and stays finite', () => {
+    const fit = nonNegativeLeastSquaresGram(
+      gramSystem(
+        [
+          [1, 1],
+          [2, 2],
+          [3, 3],
+        ],
+        [2, 4, 6],
+      ),
+    );
+    expect(fit.beta).toEqual([2, 0]);
+    expect(fit.atBound).toEqual([false, true]);
   });
 });

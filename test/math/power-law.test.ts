@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POWER_LAW_OPTIONS, evaluatePowerLaw, fitPowerLaw } from '../../pipeline/math/power-law.ts';
+import {
+  addLogLogPoint,
+  combineLogLogSums,
+  DEFAULT_POWER_LAW_OPTIONS,
+  emptyLogLogSums,
+  evaluatePowerLaw,
+  fitPowerLaw,
+  powerLawFromLogLogSums,
+} from '../../pipeline/math/power-law.ts';
 import { createRng } from '../../pipeline/math/rng.ts';
 
 /** `@default` values documented in an interface, by option name (JSON-parsable values only). */
@@ -114,5 +122,64 @@ describe('fitPowerLaw', () => {
     for (const [key, value] of Object.entries(DEFAULT_POWER_LAW_OPTIONS)) {
       expect(docs.get(key), key).toEqual(value);
     }
+  });
+});
+
+describe('powerLawFromLogLogSums', () => {
+  const sumsOf = (x: readonly number[], y: readonly number[], w?: readonly number[]) => {
+    const s = emptyLogLogSums();
+    for (const [i, xi] of x.entries()) addLogLogPoint(s, Math.log(xi), Math.log(y[i]!), w ? w[i]! : 1);
+    return s;
+  };
+
+  it('powerLawFromLogLogSums(sums) recovers an exact law', () => {
+    const fit = powerLawFromLogLogSums(
+      sumsOf([1, 2, 4, 8], [300, 300 * 2 ** -0.6, 300 * 4 ** -0.6, 300 * 8 ** -0.6]),
+    )!;
+    expect(fit.a).toBeCloseTo(300, 9);
+    expect(fit.b).toBeCloseTo(0.6, 12);
+  });
+
+  it('powerLawFromLogLogSums of total − subset equals the fit on the rest', () => {
+    const { x, y } = noisyPowerLaw(120, 0.4, 'sums', 0.05);
+    const w = x.map((_, i) => 1 + (i % 3));
+    const total = sumsOf(x, y, w);
+    const held = sumsOf(x.slice(0, 10), y.slice(0, 10), w.slice(0, 10));
+    const rest = sumsOf(x.slice(10), y.slice(10), w.slice(10));
+    const a = powerLawFromLogLogSums(combineLogLogSums(total, held, -1))!;
+    const b = powerLawFromLogLogSums(rest)!;
+    expect(a.a).toBeCloseTo(b.a, 8);
+    expect(a.b).toBeCloseTo(b.b, 10);
+  });
+
+  it('powerLawFromLogLogSums is null without weight or with one distinct x, and clamps to bounds', () => {
+    expect(powerLawFromLogLogSums(emptyLogLogSums())).toBeNull();
+    expect(powerLawFromLogLogSums(sumsOf([2, 2], [1, 3]))).toBeNull();
+    const steep = powerLawFromLogLogSums(sumsOf([1, 2], [100, 1]), { maxB: 2 })!;
+    expect(steep.b).toBe(2);
+  });
+});
+
+describe('fitPowerLaw (Levenberg–Marquardt)', () => {
+  it('fitPowerLaw ends at a stationary point of the weighted SSE in a few iterations', () => {
+    const { x, y } = noisyPowerLaw(300, 0.6, 'lm-stationary', 0.05);
+    const fit = fitPowerLaw(x, y);
+    expect(fit.iterations).toBeLessThan(50);
+    // Gradient of Σ (y − a·x^−b)² vanishes at the optimum.
+    let ga = 0;
+    let gb = 0;
+    x.forEach((xi, i) => {
+      const p = xi ** -fit.b;
+      const r = y[i]! - fit.a * p;
+      ga += r * p;
+      gb += r * fit.a * p * Math.log(xi);
+    });
+    expect(Math.abs(ga) / fit.a).toBeLessThan(1e-6);
+    expect(Math.abs(gb)).toBeLessThan(1e-4);
+  });
+
+  it('fitPowerLaw never takes more than maxIterations steps', () => {
+    const { x, y } = noisyPowerLaw(300, 0.6, 'lm-cap', 0.2);
+    expect(fitPowerLaw(x, y, { maxIterations: 2 }).iterations).toBeLessThanOrEqual(2);
   });
 });

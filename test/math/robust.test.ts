@@ -1,5 +1,12 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { median, quantileSorted, spreadSummary, weightedMedian } from '../../pipeline/math/robust.ts';
+import {
+  median,
+  quantileSorted,
+  spreadSummary,
+  WeightedMedianIndex,
+  weightedMedian,
+} from '../../pipeline/math/robust.ts';
 
 describe('quantileSorted', () => {
   it('quantileSorted(sorted, p) uses the type-7 method', () => {
@@ -46,5 +53,43 @@ describe('spreadSummary', () => {
     expect(s.p90).toBeCloseTo(4.6, 12);
     expect(s.n).toBe(5);
     expect(spreadSummary([])).toBeNull();
+  });
+});
+
+describe('WeightedMedianIndex', () => {
+  it('new WeightedMedianIndex(values, weights).median() is the weighted median', () => {
+    const idx = new WeightedMedianIndex([4, 1, 3, 2], [1, 1, 1, 1]);
+    expect(idx.median()).toBeCloseTo(2.5, 12);
+    expect(new WeightedMedianIndex([1, 2, 3], [1, 1, 5]).median()).toBe(3);
+  });
+
+  it('WeightedMedianIndex.median(excluded) leaves those points out', () => {
+    const idx = new WeightedMedianIndex([1, 2, 3], [1, 1, 5]);
+    expect(idx.median([2])).toBeCloseTo(1.5, 12);
+    expect(idx.median([0, 1])).toBe(3);
+    expect(idx.median([0, 1, 2])).toBeNull();
+  });
+
+  test.prop([
+    fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 4 })), {
+      minLength: 1,
+      maxLength: 30,
+    }),
+    fc.array(fc.nat(), { maxLength: 10 }),
+  ])('WeightedMedianIndex.median(excluded) equals weightedMedian of the remaining points', (points, drop) => {
+    const values = points.map(([v]) => v / 4);
+    const weights = points.map(([, w]) => w);
+    const excluded = [...new Set(drop.map((d) => d % points.length))];
+    const keep = points.map((_, i) => i).filter((i) => !excluded.includes(i) && weights[i]! > 0);
+    const got = new WeightedMedianIndex(values, weights).median(excluded);
+    if (keep.length === 0) expect(got).toBeNull();
+    else
+      expect(got).toBeCloseTo(
+        weightedMedian(
+          keep.map((i) => values[i]!),
+          keep.map((i) => weights[i]!),
+        ),
+        12,
+      );
   });
 });

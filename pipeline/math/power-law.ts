@@ -106,7 +106,11 @@ export function combineLogLogSums(a: LogLogSums, b: LogLogSums, sign: 1 | -1): L
  * `powerLawFromLogLogSums(s, bounds)` is the weighted log-log least-squares law:
  * b = −Σw(u−ū)(v−v̄)/Σw(u−ū)², a = exp(v̄ + b·ū), each clamped to its bounds. Null when the sums
  * hold no weight or fewer than two distinct x (relative guard, as `linearFit`).
- * @example powerLawFromLogLogSums(sumsOf([1, 2], [100, 50])) // { a: 100, b: 1 }
+ * @example
+ * const s = emptyLogLogSums();
+ * addLogLogPoint(s, Math.log(1), Math.log(100), 1);
+ * addLogLogPoint(s, Math.log(2), Math.log(50), 1);
+ * powerLawFromLogLogSums(s) // { a: 100, b: 1 }
  */
 export function powerLawFromLogLogSums(
   s: LogLogSums,

@@ -36,7 +36,7 @@ import { acquireLock, type PublishFile, publishFiles, releaseLock, sha256 } from
 import { createPredictor } from './predict.ts';
 import type { Category, RecordSet, SplitSet, SplitUnit } from './records.ts';
 import { CATEGORIES } from './records.ts';
-import { splitAll, splitsToJson } from './split/index.ts';
+import { splitAll, splitSide, splitsToJson } from './split/index.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
 import { latencyLeaveOnePairOut, scalingLeaveOneModelOut } from './validate/cross.ts';
@@ -109,28 +109,6 @@ const RECORDED_LIBRARIES = [
   'zod',
 ] as const;
 
-function trainOf(split: SplitSet): RecordSet {
-  return {
-    throughput: split.throughput.train,
-    vram: split.vram.train,
-    quality: split.quality.train,
-    latency: split.latency.train,
-    cost: split.cost.train,
-    scaling: split.scaling.train,
-  };
-}
-
-function testOf(split: SplitSet): RecordSet {
-  return {
-    throughput: split.throughput.test,
-    vram: split.vram.test,
-    quality: split.quality.test,
-    latency: split.latency.test,
-    cost: split.cost.test,
-    scaling: split.scaling.test,
-  };
-}
-
 function fitContext(corpus: LoadedCorpus, config: RefitConfig) {
   return { config, specs: corpus.resolver as SpecLookup, quantIds: corpus.registry.quants.map((q) => q.id) };
 }
@@ -147,8 +125,8 @@ function runUnit(corpus: LoadedCorpus, config: RefitConfig, unit: SplitUnit, see
     testFraction: config.split.test_fraction,
     stratify: config.split.stratify,
   });
-  const fitted = fitAll(trainOf(split), fitContext(corpus, config));
-  const raw = validationPoints(coefficientsOf(fitted), testOf(split), corpus.resolver);
+  const fitted = fitAll(splitSide(split, 'train'), fitContext(corpus, config));
+  const raw = validationPoints(coefficientsOf(fitted), splitSide(split, 'test'), corpus.resolver);
   // Under the config unit, scaling and latency are held out a whole model / (model, backend) pair
   // at a time: their configurations are single rows of one curve or one service time.
   const points: PointsByModel =
@@ -336,7 +314,7 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     try {
       const oldPoints = validationPoints(
         previous as unknown as Coefficients,
-        testOf(published.split),
+        splitSide(published.split, 'test'),
         corpus.resolver,
       );
       pointDrift = comparePoints(

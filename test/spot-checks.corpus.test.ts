@@ -7,8 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { coefficientsOf, fitAll } from '../pipeline/fit/index.ts';
 import { type LoadedCorpus, loadCorpus } from '../pipeline/ingest/load.ts';
 import { createPredictor } from '../pipeline/predict.ts';
-import type { RecordSet } from '../pipeline/records.ts';
-import { splitAll } from '../pipeline/split/index.ts';
+import { splitAll, splitSide } from '../pipeline/split/index.ts';
 import { runSpotChecks, type SpotCheckResult } from '../pipeline/validate/spot-checks.ts';
 
 const CONFIG = join(import.meta.dirname, '..', 'refit.config.yaml');
@@ -26,14 +25,7 @@ describe('spot checks on the bundled corpus', () => {
       testFraction: c.split.test_fraction,
       stratify: c.split.stratify,
     });
-    const train: RecordSet = {
-      throughput: split.throughput.train,
-      vram: split.vram.train,
-      quality: split.quality.train,
-      latency: split.latency.train,
-      cost: split.cost.train,
-      scaling: split.scaling.train,
-    };
+    const train = splitSide(split, 'train');
     const fitted = fitAll(train, {
       config: c,
       specs: corpus.resolver,

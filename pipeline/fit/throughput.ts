@@ -26,6 +26,7 @@
 import { z } from 'zod';
 import { type GramSystem, nonNegativeLeastSquaresGram } from '../math/least-squares.ts';
 import {
+  combineLogLogSums,
   emptyLogLogSums,
   evaluatePowerLaw,
   fitPowerLaw,
@@ -561,29 +562,63 @@ function quantPairs(configs: readonly Config[], o: ResolvedThroughputOptions): P
   return pairs;
 }
 
-/** Weighted mean multiplier (and quant efficiency) per quant over `pairs`, skipping model `skip`. */
-function pairMeans(
-  pairs: readonly Pair[],
-  skip: number,
-): Map<string, { multiplier: number; n: number; rho: number | undefined }> {
-  const acc = new Map<string, { swr: number; sw: number; n: number; swp: number; swpw: number }>();
-  for (const p of pairs) {
-    if (p.mi === skip) continue;
-    const a = getOrInsert(acc, p.quant, () => ({ swr: 0, sw: 0, n: 0, swp: 0, swpw: 0 }));
-    a.swr += p.weight * p.ratio;
-    a.sw += p.weight;
-    a.n += 1;
-    if (Number.isFinite(p.rho)) {
-      a.swp += p.weight * p.rho;
-      a.swpw += p.weight;
+interface PairAcc {
+  swr: number;
+  sw: number;
+  n: number;
+  swp: number;
+  swpw: number;
+}
+
+const emptyPairAcc = (): PairAcc => ({ swr: 0, sw: 0, n: 0, swp: 0, swpw: 0 });
+
+/**
+ * Pair sums per quant, in total and per model, so that the weighted mean multiplier of a
+ * leave-one-model-out fold is (total − model part) in O(1).
+ */
+class PairTable {
+  private readonly total = new Map<string, PairAcc>();
+  private readonly byModel = new Map<number, Map<string, PairAcc>>();
+
+  constructor(pairs: readonly Pair[]) {
+    for (const p of pairs) {
+      for (const a of [
+        getOrInsert(this.total, p.quant, emptyPairAcc),
+        getOrInsert(
+          getOrInsert(this.byModel, p.mi, () => new Map<string, PairAcc>()),
+          p.quant,
+          emptyPairAcc,
+        ),
+      ]) {
+        a.swr += p.weight * p.ratio;
+        a.sw += p.weight;
+        a.n += 1;
+        if (Number.isFinite(p.rho)) {
+          a.swp += p.weight * p.rho;
+          a.swpw += p.weight;
+        }
+      }
     }
   }
-  const out = new Map<string, { multiplier: number; n: number; rho: number | undefined }>();
-  for (const q of [...acc.keys()].sort()) {
-    const a = acc.get(q)!;
-    out.set(q, { multiplier: a.swr / a.sw, n: a.n, rho: a.swpw > 0 ? a.swp / a.swpw : undefined });
+
+  /** Quants with at least one pair, sorted. */
+  quants(): string[] {
+    return [...this.total.keys()].sort();
   }
-  return out;
+
+  /** Weighted mean multiplier, pair count and quant efficiency of `quant`, leaving model `skip` out. */
+  get(quant: string, skip = -1): { multiplier: number; n: number; rho: number | undefined } | undefined {
+    const t = this.total.get(quant);
+    if (!t) return undefined;
+    const p = this.byModel.get(skip)?.get(quant);
+    const n = t.n - (p?.n ?? 0);
+    if (n <= 0) return undefined;
+    const sw = p ? t.sw - p.sw : t.sw;
+    const swr = p ? t.swr - p.swr : t.swr;
+    const swpw = p ? t.swpw - p.swpw : t.swpw;
+    const swp = p ? t.swp - p.swp : t.swp;
+    return { multiplier: swr / sw, n, rho: swpw > 0 && (!p || p.swpw < t.swpw) ? swp / swpw : undefined };
+  }
 }
 
 /** Type-7 median, p10, p90 of `values` (sorted in place); null when empty. */
@@ -705,30 +740,38 @@ interface LawAcc {
   swy: number;
 }
 
+/** Law sums per quant in total and per (model, quant); a fold is total − model part, per quant. */
+interface LawTable {
+  readonly total: Map<string, LawAcc>;
+  readonly byModel: Map<number, Map<string, LawAcc>>;
+}
+
+const emptyLawAcc = (): LawAcc => ({ sums: emptyLogLogSums(), sw: 0, swy: 0 });
+
 /** FP16-equivalent log-log sums for a fold (model `skip` left out) under multipliers `mult`. */
 function foldLawSums(
-  law: ReadonlyMap<number, ReadonlyMap<string, LawAcc>>,
+  law: LawTable,
   skip: number,
   mult: (quant: string) => number | undefined,
 ): { sums: LogLogSums; sw: number; swy: number } {
   const out = emptyLogLogSums();
   let sw = 0;
   let swy = 0;
-  for (const [mi, inner] of law) {
-    if (mi === skip) continue;
-    for (const [q, a] of inner) {
-      const m = mult(q);
-      if (m === undefined || !(m > 0)) continue;
-      const k = 1 / (m * m);
-      const lm = Math.log(m);
-      out.sw += k * a.sums.sw;
-      out.su += k * a.sums.su;
-      out.suu += k * a.sums.suu;
-      out.sv += k * (a.sums.sv - lm * a.sums.sw);
-      out.suv += k * (a.sums.suv - lm * a.sums.su);
-      sw += a.sw;
-      swy += a.swy / m;
-    }
+  const parts = law.byModel.get(skip);
+  for (const [q, t] of law.total) {
+    const m = mult(q);
+    if (m === undefined || !(m > 0)) continue;
+    const p = parts?.get(q);
+    const a = p ? combineLogLogSums(t.sums, p.sums, -1) : t.sums;
+    const k = 1 / (m * m);
+    const lm = Math.log(m);
+    out.sw += k * a.sw;
+    out.su += k * a.su;
+    out.suu += k * a.suu;
+    out.sv += k * (a.sv - lm * a.sw);
+    out.suv += k * (a.suv - lm * a.su);
+    sw += t.sw - (p?.sw ?? 0);
+    swy += (t.swy - (p?.swy ?? 0)) / m;
   }
   return { sums: out, sw, swy };
 }
@@ -767,14 +810,18 @@ function scoreRoutes(
     readonly byModel: ReadonlyMap<number, DecodeSums>;
     readonly byBackendModel: ReadonlyMap<string, ReadonlyMap<number, DecodeSums>>;
   },
-  law: ReadonlyMap<number, ReadonlyMap<string, LawAcc>>,
-  pairs: readonly Pair[],
+  law: LawTable,
+  pairs: PairTable,
   defaultMultiplier: (quant: string) => number | undefined,
   refBw: number | undefined,
   o: ResolvedThroughputOptions,
 ): { physics: RouteScore | null; power_law: RouteScore | null; folds: number } {
-  const eligible = configs.filter((cfg) => cfg.modelSpec && cfg.quantSpec && cfg.gpuSpec && cfg.bytes > 0);
-  const models = [...new Set(eligible.map((cfg) => cfg.mi))].sort((a, b) => a - b);
+  const byModel = new Map<number, Config[]>();
+  for (const cfg of configs) {
+    if (cfg.modelSpec && cfg.quantSpec && cfg.gpuSpec && cfg.bytes > 0)
+      getOrInsert(byModel, cfg.mi, () => []).push(cfg);
+  }
+  const models = [...byModel.keys()].sort((a, b) => a - b);
   if (models.length < 2 || refBw === undefined) return { physics: null, power_law: null, folds: 0 };
   const maxEta = o.maxBandwidthEfficiency;
   const physics = new RouteScorer();
@@ -782,15 +829,13 @@ function scoreRoutes(
   for (const mi of models) {
     const global = decodeFromSums(subtractDecode(decode.total, decode.byModel.get(mi)), maxEta);
     const perBackend = new Map<string, DecodeTime | null>();
-    const foldMeasured = pairMeans(pairs, mi);
     const mult = (q: string): number | undefined =>
-      q === o.baselineQuant ? 1 : (foldMeasured.get(q)?.multiplier ?? defaultMultiplier(q));
+      q === o.baselineQuant ? 1 : (pairs.get(q, mi)?.multiplier ?? defaultMultiplier(q));
     const s = foldLawSums(law, mi, mult);
     const fitted = powerLawFromLogLogSums(s.sums, { maxA: o.powerLawMaxA, maxB: o.powerLawMaxB });
     const a = fitted ? fitted.a : s.sw > 0 ? s.swy / s.sw : 0;
     const b = fitted ? fitted.b : 0;
-    for (const cfg of eligible) {
-      if (cfg.mi !== mi) continue;
+    for (const cfg of byModel.get(mi)!) {
       let d = perBackend.get(cfg.backend);
       if (d === undefined) {
         const sums = decode.byBackend.get(cfg.backend);
@@ -892,8 +937,7 @@ export function fitThroughput(
   const lookupGpu = publishCells(gpuCells, o.kvBytes);
 
   // 2. Quant multipliers and efficiencies from paired configurations; registry defaults for the rest.
-  const pairs = quantPairs(configs, o);
-  const measured = pairMeans(pairs, -1);
+  const pairs = new PairTable(quantPairs(configs, o));
   const quantMultipliers = dict<number>();
   const quantSources = dict<{ source: 'measured' | 'default' | 'baseline'; n: number }>();
   const quantEfficiency = dict<number>();
@@ -901,7 +945,8 @@ export function fitThroughput(
   quantMultipliers[o.baselineQuant] = 1;
   quantSources[o.baselineQuant] = { source: 'baseline', n: 0 };
   quantEfficiency[o.baselineQuant] = 1;
-  for (const [q, m] of measured) {
+  for (const q of pairs.quants()) {
+    const m = pairs.get(q)!;
     quantMultipliers[q] = m.multiplier;
     quantSources[q] = { source: 'measured', n: m.n };
     if (m.rho !== undefined && m.rho > 0) quantEfficiency[q] = m.rho;
@@ -931,7 +976,7 @@ export function fitThroughput(
   const py: number[] = [];
   const pw: number[] = [];
   let lawRecords = 0;
-  const law = new Map<number, Map<string, LawAcc>>();
+  const law: LawTable = { total: new Map(), byModel: new Map() };
   for (const cfg of configs) {
     if (!cfg.modelSpec || !(cfg.modelSpec.paramsB > 0)) continue;
     let bw = 1;
@@ -946,25 +991,30 @@ export function fitThroughput(
       pw.push(cfg.s0);
       lawRecords += cfg.ys.length;
     }
-    if (
-      cfg.quant !== o.baselineQuant &&
-      !measured.has(cfg.quant) &&
-      defaultMultiplier(cfg.quant) === undefined
-    )
-      continue;
-    const inner = getOrInsert(law, cfg.mi, () => new Map());
-    const a = getOrInsert(inner, cfg.quant, () => ({ sums: emptyLogLogSums(), sw: 0, swy: 0 }));
+    const known =
+      cfg.quant === o.baselineQuant ||
+      pairs.get(cfg.quant) !== undefined ||
+      defaultMultiplier(cfg.quant) !== undefined;
+    if (!known) continue;
     const u = Math.log(cfg.modelSpec.paramsB);
-    const lbw = Math.log(bw);
     const A = bw * bw * cfg.s2;
-    const Av = bw * bw * (cfg.s2l + lbw * cfg.s2);
-    a.sums.sw += A;
-    a.sums.su += A * u;
-    a.sums.suu += A * u * u;
-    a.sums.sv += Av;
-    a.sums.suv += Av * u;
-    a.sw += cfg.s0;
-    a.swy += bw * cfg.s1;
+    const Av = bw * bw * (cfg.s2l + Math.log(bw) * cfg.s2);
+    for (const a of [
+      getOrInsert(law.total, cfg.quant, emptyLawAcc),
+      getOrInsert(
+        getOrInsert(law.byModel, cfg.mi, () => new Map<string, LawAcc>()),
+        cfg.quant,
+        emptyLawAcc,
+      ),
+    ]) {
+      a.sums.sw += A;
+      a.sums.su += A * u;
+      a.sums.suu += A * u * u;
+      a.sums.sv += Av;
+      a.sums.suv += Av * u;
+      a.sw += cfg.s0;
+      a.swy += bw * cfg.s1;
+    }
   }
   const lawFit = fitPowerLaw(px, py, {
     weights: pw,

@@ -177,3 +177,15 @@ export function splitsToJson(s: SplitSet): SplitsJson {
   }
   return { seed: s.seed, unit: s.unit, categories };
 }
+
+/** One side (`train` or `test`) of every category of a split, as a record set. */
+export function splitSide(split: SplitSet, side: 'train' | 'test'): RecordSet {
+  return {
+    throughput: split.throughput[side],
+    vram: split.vram[side],
+    quality: split.quality[side],
+    latency: split.latency[side],
+    cost: split.cost[side],
+    scaling: split.scaling[side],
+  };
+}

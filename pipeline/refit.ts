@@ -34,20 +34,14 @@ import { type LoadedCorpus, loadCorpus } from './ingest/load.ts';
 import { fileExists, readText, sha256File } from './io/read.ts';
 import { acquireLock, type PublishFile, publishFiles, releaseLock, sha256 } from './io/write.ts';
 import { createPredictor } from './predict.ts';
-import type { Category, RecordSet, SplitSet, SplitUnit } from './records.ts';
+import type { Category, SplitSet, SplitUnit } from './records.ts';
 import { CATEGORIES } from './records.ts';
 import { splitAll, splitSide, splitsToJson } from './split/index.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
 import { latencyLeaveOnePairOut, scalingLeaveOneModelOut } from './validate/cross.ts';
 import { type PointsByModel, SCORED_MODELS, type ScoredModel, validationPoints } from './validate/points.ts';
-import {
-  type GateResult,
-  gateStatus,
-  type ModelScore,
-  scoreModel,
-  type ValidationPoint,
-} from './validate/score.ts';
+import { type GateResult, gateStatus, type ModelScore, scoreModel } from './validate/score.ts';
 import { runSpotChecks, type SpotCheckResult } from './validate/spot-checks.ts';
 import { type StabilityRun, type StabilitySummary, summariseStability } from './validate/stability.ts';
 

@@ -527,7 +527,7 @@ function buildArtifact(
     ...coefficientsOf(fitted),
     diagnostics: diagnosticsOf(fitted),
     provenance: { inputs, config_sha256: configSha256 },
-    registry: corpus.registry,
+    registry: sortedRegistry(corpus.registry),
   });
 }
 
@@ -540,4 +540,17 @@ async function readLockfile(): Promise<unknown> {
   const path = join(PACKAGE_ROOT, 'package-lock.json');
   if (!(await fileExists(path))) return {};
   return JSON.parse(await readText(path));
+}
+
+/** The registry with every table sorted by id, so reordering the registry files changes nothing. */
+function sortedRegistry(r: LoadedCorpus['registry']): LoadedCorpus['registry'] {
+  const byId = <T extends { readonly id: string }>(xs: readonly T[]) =>
+    [...xs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    models: byId(r.models),
+    quants: byId(r.quants),
+    gpus: byId(r.gpus),
+    backends: byId(r.backends),
+    tags: [...r.tags].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)),
+  };
 }

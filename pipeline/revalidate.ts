@@ -3,9 +3,9 @@
  * job runs when new benchmark data arrives. Every accepted record of the configured sources is
  * predicted with the artifact's coefficients and scored against the config's targets.
  */
+
 import type { RefitConfig } from './config.ts';
-import type { Artifact } from './emit/artifact.ts';
-import type { Coefficients } from './fit/index.ts';
+import { type Artifact, coefficientsOfArtifact } from './emit/artifact.ts';
 import type { LoadedCorpus } from './ingest/load.ts';
 import type { SplitUnit } from './records.ts';
 import { type PointsByModel, SCORED_MODELS, type ScoredModel, validationPoints } from './validate/points.ts';
@@ -20,18 +20,6 @@ export interface RevalidationResult {
   readonly exitCode: 0 | 1;
 }
 
-/** The artifact's six coefficient sections. */
-export function artifactCoefficients(artifact: Artifact): Coefficients {
-  return {
-    vram: artifact.vram,
-    throughput: artifact.throughput,
-    scaling: artifact.scaling,
-    quality: artifact.quality,
-    cost: artifact.cost,
-    latency: artifact.latency,
-  } as Coefficients;
-}
-
 /**
  * `revalidate(artifact, corpus, unit)` scores the artifact on all records of `corpus` against the
  * targets of split unit `unit` (default `config`: new measurements are configurations the
@@ -44,7 +32,7 @@ export function revalidate(
 ): RevalidationResult {
   const config: RefitConfig = corpus.config;
   const points: PointsByModel = validationPoints(
-    artifactCoefficients(artifact),
+    coefficientsOfArtifact(artifact),
     corpus.records,
     corpus.resolver,
   );

@@ -5,9 +5,14 @@
  * `PipelineError` (exit 2) that names the file.
  */
 import type { CommandContext } from '../cli.ts';
-import { type Artifact, parseArtifact } from '../emit/artifact.ts';
-import type { Coefficients } from '../fit/index.ts';
+import {
+  type Artifact,
+  coefficientsOfArtifact,
+  parseArtifact,
+  registryOfArtifact,
+} from '../emit/artifact.ts';
 import { fileExists, readText } from '../io/read.ts';
+import { verifyPublishedSet } from '../io/verify.ts';
 import { createPredictor, type Predictor } from '../predict.ts';
 import type { LoadedRegistry } from '../registry.ts';
 import { PipelineError } from '../util/errors.ts';
@@ -23,24 +28,6 @@ export interface LoadedArtifact {
   readonly artifact: Artifact;
   readonly registry: LoadedRegistry;
   readonly predictor: Predictor;
-}
-
-/** The six coefficient sections of an artifact, as `createPredictor` takes them. */
-export function coefficientsOfArtifact(artifact: Artifact): Coefficients {
-  return {
-    vram: artifact.vram,
-    throughput: artifact.throughput,
-    scaling: artifact.scaling,
-    quality: artifact.quality,
-    cost: artifact.cost,
-    latency: artifact.latency,
-  };
-}
-
-/** The embedded registry with its tag table (an artifact without `tags` has none). */
-export function registryOfArtifact(artifact: Artifact): LoadedRegistry {
-  const r = artifact.registry;
-  return { models: r.models, quants: r.quants, gpus: r.gpus, backends: r.backends, tags: r.tags ?? [] };
 }
 
 /**
@@ -64,6 +51,13 @@ export async function loadArtifact(values: Values, ctx: CommandContext): Promise
     const hint =
       values.artifact === undefined ? `; run 'capfit refit' to publish one, or pass --artifact FILE` : '';
     throw new PipelineError('input', `no artifact at ${path}${hint}`);
+  }
+  if (values.artifact === undefined) {
+    // The default artifact is part of a published set: refuse a set a killed refit left mixed.
+    const check = verifyPublishedSet(ctx.cwd);
+    if (check.status === 'interrupted' || check.status === 'inconsistent') {
+      throw new PipelineError('input', `published artifacts are ${check.status}: ${check.problems[0] ?? ''}`);
+    }
   }
   let text: string;
   try {

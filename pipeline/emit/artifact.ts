@@ -8,12 +8,14 @@
 
 import { z } from 'zod';
 import { CostCoefficientsSchema } from '../fit/cost.ts';
+import type { Coefficients } from '../fit/index.ts';
 import { LatencyCoefficientsSchema } from '../fit/latency.ts';
 import { QualityCoefficientsSchema } from '../fit/quality.ts';
 import { ScalingCoefficientsSchema } from '../fit/scaling.ts';
 import { ThroughputCoefficientsSchema } from '../fit/throughput.ts';
 import { VramCoefficientsSchema } from '../fit/vram.ts';
 import { CATEGORIES, type Category } from '../records.ts';
+import type { LoadedRegistry } from '../registry.ts';
 import { PipelineError } from '../util/errors.ts';
 import { stableStringify } from '../util/stable-json.ts';
 
@@ -248,4 +250,22 @@ export function serialiseArtifact(artifact: unknown, schema: z.ZodType = Artifac
   const result = schema.safeParse(artifact);
   if (!result.success) throw new Error(`artifact is invalid at ${describeSchemaError(result.error)}`);
   return stableStringify(result.data);
+}
+
+/** The six coefficient sections of an artifact, as `createPredictor` takes them. */
+export function coefficientsOfArtifact(artifact: Artifact): Coefficients {
+  return {
+    vram: artifact.vram,
+    throughput: artifact.throughput,
+    scaling: artifact.scaling,
+    quality: artifact.quality,
+    cost: artifact.cost,
+    latency: artifact.latency,
+  };
+}
+
+/** The embedded registry with its tag table (an artifact without `tags` has none). */
+export function registryOfArtifact(artifact: Artifact): LoadedRegistry {
+  const r = artifact.registry;
+  return { models: r.models, quants: r.quants, gpus: r.gpus, backends: r.backends, tags: r.tags ?? [] };
 }

@@ -93,13 +93,14 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
   const sc = input.records.scaling;
   if (sc.length > 0) {
     const maxN = Math.max(8, ...sc.map((r) => r.nAgents));
+    const ns = sampleN(maxN, 64);
     const pairs = [...new Set(sc.map((r) => `${r.model}\u0000${r.backend}`))].sort();
     const curves = pairs.flatMap((pair) => {
       const [model, backend] = pair.split('\u0000') as [string, string];
-      return Array.from({ length: maxN }, (_, i) => ({
+      return ns.map((n) => ({
         backend: `${backend} ${model}`,
-        n: i + 1,
-        eta: predictEta(input.coefficients.scaling, { model, backend, n: i + 1 }).eta,
+        n,
+        eta: predictEta(input.coefficients.scaling, { model, backend, n }).eta,
       }));
     });
     figures.push({
@@ -118,4 +119,12 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
     });
   }
   return figures;
+}
+
+/** Every integer N up to `limit` points, then about `limit` log-spaced integers from 1 to maxN. */
+function sampleN(maxN: number, limit: number): number[] {
+  if (maxN <= limit) return Array.from({ length: maxN }, (_, i) => i + 1);
+  const out = new Set<number>();
+  for (let i = 0; i < limit; i++) out.add(Math.round(Math.exp((Math.log(maxN) * i) / (limit - 1))));
+  return [...out].sort((a, b) => a - b);
 }

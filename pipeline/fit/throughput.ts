@@ -176,7 +176,7 @@ export interface ThroughputFitOptions {
   /** Upper bound on the power law's b (lower bound 0).
    * @default 5 */
   readonly powerLawMaxB?: number;
-  /** @default 200 */
+  /** @default 30 */
   readonly powerLawMaxIterations?: number;
 }
 
@@ -192,7 +192,7 @@ export const DEFAULT_THROUGHPUT_FIT_OPTIONS = {
   unknownTokPerS: 1,
   powerLawMaxA: 1_000_000,
   powerLawMaxB: 5,
-  powerLawMaxIterations: 200,
+  powerLawMaxIterations: 30,
 } as const satisfies Required<Omit<ThroughputFitOptions, 'specs' | 'referenceGpu'>>;
 
 type ResolvedThroughputOptions = Required<ThroughputFitOptions>;

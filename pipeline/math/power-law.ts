@@ -1,14 +1,14 @@
 /**
  * Power-law fit y = a·x^(−b) (TR133 §5.4's size fallback). Seeded from the log-log line
- * ln y = ln a − b·ln x, refined by a two-parameter Levenberg–Marquardt on the weighted squared
- * error in y, with bounds and the analytic Jacobian. Each step solves the 2×2 damped normal
- * equations in closed form, so a fit costs O(n) per iteration and allocates nothing per iteration.
+ * ln y = ln a − b·ln x, refined by ml-levenberg-marquardt on the weighted squared error in y,
+ * with bounds and the analytic Jacobian.
  * LM counts as converged only when it ends at a finite SSE that improves on the seed (or the seed
  * is already exact); otherwise the result keeps the seed and says so.
  *
  * The log-log line can also be fitted from sufficient statistics (`LogLogSums`), which is how
  * cross-validation folds refit the law in O(1): fold sums = total sums − held-out sums.
  */
+import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import { linearFit } from './least-squares.ts';
 
 /** How the returned (a, b) were obtained. */
@@ -138,77 +138,50 @@ interface LmOutcome {
 }
 
 /**
- * Levenberg–Marquardt for y = a·x^−b on Σ wᵢ rᵢ²: per iteration, solve
- * (JᵀWJ + λ·diag(JᵀWJ))·δ = JᵀW·r with J = [x^−b, −a·x^−b·ln x], clamp the step to the bounds,
- * accept it when the SSE falls (λ ÷ 9) or retry with λ × 11. Stops when the relative SSE gain or
- * the step is below 1e-14, λ exceeds 1e16, or after `maxIterations` attempted steps.
+ * Refines (a, b) with ml-levenberg-marquardt on Σ wᵢ rᵢ², seeded from the log-log line, with
+ * bounds and the analytic Jacobian [x^−b, −a·x^−b·ln x]. The library weighs residuals by
+ * 1/σᵢ², so a sample weight wᵢ is passed as σᵢ = 1/√wᵢ. Its `errorTolerance` is an absolute
+ * SSE threshold, so reaching `maxIterations` on noisy data is normal and not a failure; a throw
+ * (e.g. a non-symmetric damped Hessian) is caught and reported by the caller.
  */
-function levenbergMarquardt2(
+function refineWithLevenbergMarquardt(
   lx: Float64Array,
   ys: Float64Array,
   ws: Float64Array,
   a0: number,
   b0: number,
-  sse0: number,
   o: Required<Omit<PowerLawOptions, 'weights' | 'relative'>>,
 ): LmOutcome {
-  const n = ys.length;
-  let a = a0;
-  let b = b0;
-  let sse = sse0;
-  let lambda = 1e-2;
-  let iterations = 0;
-  let g11 = 0;
-  let g12 = 0;
-  let g22 = 0;
-  let r1 = 0;
-  let r2 = 0;
-  let stale = true;
-  while (iterations < o.maxIterations && lambda < 1e16) {
-    if (stale) {
-      g11 = g12 = g22 = r1 = r2 = 0;
-      for (let i = 0; i < n; i++) {
-        const p = Math.exp(-b * lx[i]!);
-        const j2 = -a * p * lx[i]!;
-        const r = ys[i]! - a * p;
-        const w = ws[i]!;
-        g11 += w * p * p;
-        g12 += w * p * j2;
-        g22 += w * j2 * j2;
-        r1 += w * p * r;
-        r2 += w * j2 * r;
-      }
-      stale = false;
-    }
-    iterations++;
-    const d11 = g11 * (1 + lambda);
-    const d22 = g22 * (1 + lambda);
-    const det = d11 * d22 - g12 * g12;
-    if (!(Number.isFinite(det) && Math.abs(det) > 0)) {
-      lambda *= 11;
-      continue;
-    }
-    const na = clamp(a + (d22 * r1 - g12 * r2) / det, o.minA, o.maxA);
-    const nb = clamp(b + (d11 * r2 - g12 * r1) / det, o.minB, o.maxB);
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const e = ys[i]! - na * Math.exp(-nb * lx[i]!);
-      s += ws[i]! * e * e;
-    }
-    if (!(Number.isFinite(s) && s < sse)) {
-      lambda *= 11;
-      continue;
-    }
-    const gain = (sse - s) / sse;
-    const step = Math.abs(na - a) / Math.max(Math.abs(a), Number.MIN_VALUE) + Math.abs(nb - b);
-    a = na;
-    b = nb;
-    sse = s;
-    lambda = Math.max(lambda / 9, 1e-12);
-    stale = true;
-    if (gain < 1e-14 || step < 1e-14) break;
+  const x = Array.from(lx, (v) => Math.exp(v));
+  const y = Array.from(ys);
+  const sigma = Array.from(ws, (w) => 1 / Math.sqrt(w));
+  const result = levenbergMarquardt(
+    { x, y },
+    ([a, b]) =>
+      (xi: number) =>
+        a! * xi ** -b!,
+    {
+      initialValues: [a0, b0],
+      minValues: [o.minA, o.minB],
+      maxValues: [o.maxA, o.maxB],
+      maxIterations: o.maxIterations,
+      errorTolerance: 1e-12,
+      weights: sigma,
+      jacobianFunction:
+        ([a, b]) =>
+        (xi: number) => {
+          const p = xi ** -b!;
+          return [p, -a! * p * Math.log(xi)];
+        },
+    },
+  );
+  const [a, b] = result.parameterValues as [number, number];
+  let sse = 0;
+  for (let i = 0; i < ys.length; i++) {
+    const e = ys[i]! - a * Math.exp(-b * lx[i]!);
+    sse += ws[i]! * e * e;
   }
-  return { a, b, sse, iterations };
+  return { a, b, sse, iterations: result.iterations };
 }
 
 /**
@@ -309,7 +282,12 @@ export function fitPowerLaw(
   // An exact seed cannot be improved on; that is convergence, not failure.
   if (seedSse <= 1e-20 * scale) return { ...seed, converged: true, note: null };
   if (!Number.isFinite(seedSse)) return { ...seed, converged: false, note: 'non-finite SSE at the seed' };
-  const lm = levenbergMarquardt2(L, Y, W, a0, b0, seedSse, o);
+  let lm: LmOutcome;
+  try {
+    lm = refineWithLevenbergMarquardt(L, Y, W, a0, b0, o);
+  } catch (err) {
+    return { ...seed, converged: false, note: `LM failed: ${(err as Error).message}` };
+  }
   if (!Number.isFinite(lm.a) || !Number.isFinite(lm.b) || !Number.isFinite(lm.sse)) {
     return { ...seed, converged: false, note: 'LM returned a non-finite result' };
   }

@@ -2,12 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  artifactFromText,
-  coefficientsOfArtifact,
-  loadArtifact,
-  registryOfArtifact,
-} from '../../pipeline/commands/artifact.ts';
+import { artifactFromText, loadArtifact } from '../../pipeline/commands/artifact.ts';
+import { coefficientsOfArtifact, registryOfArtifact } from '../../pipeline/emit/artifact.ts';
 import { PipelineError } from '../../pipeline/util/errors.ts';
 import { FIXTURE_PATH, fixtureText, testContext } from '../fixtures/artifact/load.ts';
 

@@ -14,8 +14,8 @@ import { PipelineError } from '../../pipeline/util/errors.ts';
 import { copyRepoInputs, scratch, startCli } from './refit-env.ts';
 import { dotFiles, snapshot } from './sets.ts';
 
-const LOCK_CHILDREN = 6;
-const ROUNDS = 2;
+const LOCK_CHILDREN = 4;
+const ROUNDS = 1;
 
 const env = scratch('capfit-concurrent-');
 afterAll(() => env.dispose());

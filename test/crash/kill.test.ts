@@ -20,8 +20,8 @@ import { dotFiles, snapshot } from './sets.ts';
  * Kills at seeded random delays in [0, 1.2 × run time], then at publish milestones, then one at
  * twice the run time (after the run has finished: a new set).
  */
-const RANDOM_KILLS = 6;
-const MILESTONE_KILLS = ['first temp file', 'journal', 'journal'] as const;
+const RANDOM_KILLS = 5;
+const MILESTONE_KILLS = ['first temp file', 'journal'] as const;
 
 const env = scratch('capfit-kill-');
 let config: string;

@@ -7,12 +7,18 @@
  * commit leaves the new set. Leftover temps and backups are under dot names only and are swept.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPublishedSet } from '../../pipeline/io/verify.ts';
-import { acquireLock, PUBLISH_JOURNAL_NAME, publishFiles, releaseLock } from '../../pipeline/io/write.ts';
+import {
+  acquireLock,
+  PUBLISH_JOURNAL_NAME,
+  publishFiles,
+  recoverPublish,
+  releaseLock,
+} from '../../pipeline/io/write.ts';
 import { dotFiles, publishSet, snapshot } from './sets.ts';
 
 const CHILD = join(import.meta.dirname, 'publish-child.ts');
@@ -145,5 +151,50 @@ describe('publishFiles failing (no crash)', () => {
     expect(snapshot(dir)).toEqual(OLD);
     expect(dotFiles(dir)).toEqual([]);
     expect(verifyPublishedSet(dir).status).toBe('complete');
+  });
+});
+
+describe('verifyPublishedSet', () => {
+  it('verifyPublishedSet(dir) is none for an empty folder and inconsistent when a file was altered or removed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capfit-verify-'));
+    temps.push(dir);
+    expect(verifyPublishedSet(dir)).toEqual({ status: 'none', problems: [] });
+    publishFiles(dir, publishSet('v'));
+    expect(verifyPublishedSet(dir).status).toBe('complete');
+    writeFileSync(join(dir, 'artifacts', 'validation.json'), '{}\n');
+    const altered = verifyPublishedSet(dir);
+    expect(altered.status).toBe('inconsistent');
+    expect(altered.problems).toHaveLength(1);
+    expect(altered.problems[0]).toMatch(
+      /validation\.json has SHA-256 [0-9a-f]{64}, the manifest lists [0-9a-f]{64}$/,
+    );
+    rmSync(join(dir, 'artifacts', 'splits.json'));
+    expect(verifyPublishedSet(dir).problems).toHaveLength(2);
+    rmSync(join(dir, 'artifacts', 'manifest.json'));
+    expect(verifyPublishedSet(dir).problems[0]).toContain('manifest.json is missing');
+  });
+});
+
+describe('recoverPublish', () => {
+  it('acquireLock(dir) refuses a journal it cannot read, naming it, and does not keep the lock', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capfit-journal-'));
+    temps.push(dir);
+    writeFileSync(join(dir, PUBLISH_JOURNAL_NAME), '{"pid": 1, "entr');
+    expect(() => acquireLock(dir)).toThrow(/publish journal .+\.capfit-publish\.json is unreadable/);
+    expect(dotFiles(dir)).toEqual([PUBLISH_JOURNAL_NAME]);
+  });
+
+  it('recoverPublish(dir) refuses while the journal names a running process', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capfit-journal-'));
+    temps.push(dir);
+    writeFileSync(join(dir, PUBLISH_JOURNAL_NAME), JSON.stringify({ pid: 4242, entries: [] }));
+    expect(() => recoverPublish(dir, { isAlive: (pid) => pid === 4242 })).toThrow(
+      /a publish into .+ by pid 4242 is in progress/,
+    );
+    expect(recoverPublish(dir, { isAlive: () => false })).toEqual({
+      rolledBack: true,
+      restored: [],
+      swept: [],
+    });
   });
 });

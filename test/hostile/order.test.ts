@@ -16,7 +16,7 @@ import { parseDocument, type YAMLSeq } from 'yaml';
 import { createRng, type Rng, shuffled } from '../../pipeline/math/rng.ts';
 import { copyRepoInputs, scratch, startCli } from '../crash/refit-env.ts';
 
-const SEEDS = 2;
+const SEEDS = 1;
 const env = scratch('capfit-order-');
 afterAll(() => env.dispose());
 

@@ -110,7 +110,7 @@ describe('loadCorpus(refit.config.yaml) on the real corpus', () => {
 
   it('reads every row of every file and keeps the counts docs/data.md reports', () => {
     expect(real.counts.map((c) => [c.source, c.read, c.accepted])).toEqual([
-      ['datasets/corpus/throughput.csv', 269, 135],
+      ['datasets/corpus/throughput.csv', 269, 101],
       ['datasets/corpus/throughput_runs.json', 72, 12],
       ['datasets/corpus/vram.csv', 46, 25],
       ['datasets/corpus/quality.csv', 604, 34],
@@ -118,7 +118,7 @@ describe('loadCorpus(refit.config.yaml) on the real corpus', () => {
       ['datasets/corpus/cost.csv', 364, 34],
       ['datasets/corpus/scaling.csv', 60, 60],
     ]);
-    expect(CATEGORIES.map((k) => real.records[k].length)).toEqual([147, 25, 34, 64, 34, 60]);
+    expect(CATEGORIES.map((k) => real.records[k].length)).toEqual([113, 25, 34, 64, 34, 60]);
   });
 
   it('every kept record names a known model, backend and GPU', () => {
@@ -142,7 +142,7 @@ describe('loadCorpus(refit.config.yaml) on the real corpus', () => {
     for (const r of real.records.throughput) {
       expect(r.nAgents).toBe(1);
       if (r.metric === 'effective_tps') expect(['vllm', 'tgi']).toContain(r.backend);
-      else expect(['decode_tok_s', 'native_tok_s', 'gpu_tokens_per_s']).toContain(r.metric);
+      else expect(['decode_tok_s', 'gpu_tokens_per_s']).toContain(r.metric);
     }
   });
 

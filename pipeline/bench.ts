@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import type { BenchMeasurement } from './bench-child.ts';
 import { writeGeneratedCorpus } from './commands/generate.ts';
 import { writeFileAtomic } from './io/write.ts';
-import { formatNumber, markdownTable } from './util/markdown.ts';
+import { type Align, formatNumber, markdownTable } from './util/markdown.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./bench-child.ts', import.meta.url));
@@ -267,6 +267,9 @@ const STAGES = ['ingest', 'normalise', 'split', 'fit', 'validate', 'emit'] as co
 /** `verdict(ok)` is the report's wording for a target. */
 const verdict = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'met' : 'MISSED');
 
+/** `count(2000000)` = '2,000,000' (tables would otherwise print record counts in exponent form). */
+const count = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
 const measured = (outcome: Outcome): BenchMeasurement | null =>
   outcome.status === 'ok' ? outcome.measurement : null;
 
@@ -303,7 +306,7 @@ export function renderBenchReport(
       sizes.map((s) => {
         const m = measured(s.outcome);
         return [
-          s.records,
+          count(s.records),
           s.csvMb,
           s.generateSeconds,
           m?.seconds,
@@ -313,6 +316,7 @@ export function renderBenchReport(
           outcomeLabel(s.outcome),
         ];
       }),
+      ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     ),
     '## Records per second by stage',
     '',
@@ -322,12 +326,13 @@ export function renderBenchReport(
     markdownTable(
       ['records', ...STAGES.map((s) => `${s} ms / rec/s`)],
       sizes.map((s) => [
-        s.records,
+        count(s.records),
         ...STAGES.map((stage) => {
           const f = measured(s.outcome)?.stages[stage];
           return f ? `${formatNumber(f.ms)} / ${formatNumber(f.records_per_s)}` : '—';
         }),
       ]),
+      ['right', ...STAGES.map((): Align => 'right')],
     ),
   );
   const ratios = sizes.slice(1).map((s, i) => {

@@ -212,7 +212,13 @@ export function createPredictor(coefficients: Coefficients, registry: LoadedRegi
 
   const predict = (q: ResolvedQuery): FullPrediction => {
     const vram = q.model
-      ? predictVram(coefficients.vram, { model: q.model, quant: q.quant, context: q.context, batch: 1 })
+      ? predictVram(coefficients.vram, {
+          model: q.model,
+          quant: q.quant,
+          context: q.context,
+          batch: 1,
+          backend: q.backend,
+        })
       : null;
     const tp = predictThroughput(coefficients.throughput, {
       modelId: q.modelId,

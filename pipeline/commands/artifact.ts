@@ -4,6 +4,7 @@
  * embeds, never the corpus. A missing, truncated, tampered or other-version file is a
  * `PipelineError` (exit 2) that names the file.
  */
+import { dirname, join } from 'node:path';
 import type { CommandContext } from '../cli.ts';
 import {
   type Artifact,
@@ -52,7 +53,7 @@ export async function loadArtifact(values: Values, ctx: CommandContext): Promise
       values.artifact === undefined ? `; run 'capfit refit' to publish one, or pass --artifact FILE` : '';
     throw new PipelineError('input', `no artifact at ${path}${hint}`);
   }
-  if (values.artifact === undefined) {
+  if (values.artifact === undefined && (await fileExists(join(dirname(path), 'manifest.json')))) {
     // The default artifact is part of a published set: refuse a set a killed refit left mixed.
     const check = verifyPublishedSet(ctx.cwd);
     if (check.status === 'interrupted' || check.status === 'inconsistent') {

@@ -72,6 +72,11 @@ export const VramCoefficientsSchema = z.strictObject({
   variants: z.partialRecord(z.enum(VRAM_VARIANTS), VramVariantSchema),
   n_records: z.number().int().nonnegative(),
   n_models: z.number().int().nonnegative(),
+  /**
+   * Backends whose measurements fitted the activation terms. Another backend's query gets no
+   * fitted activation (see `predictVram`); empty means no restriction.
+   */
+  activation_backends: z.array(z.string()).default([]),
 });
 export type VramCoefficients = z.infer<typeof VramCoefficientsSchema>;
 
@@ -575,6 +580,7 @@ function fallbackCoefficients(o: ResolvedVramOptions, nRecords: number, nModels:
     variants: {},
     n_records: nRecords,
     n_models: nModels,
+    activation_backends: [],
   };
 }
 
@@ -734,6 +740,7 @@ export function fitVram(train: readonly VramRecord[], options: VramFitOptions): 
     variants,
     n_records: rows.length,
     n_models: nModels,
+    activation_backends: [...new Set(train.map((r) => r.backend))].sort(),
   };
   const diagnostics: Diagnostics = {
     n: rows.length,
@@ -759,6 +766,11 @@ export interface VramQuery {
   readonly context: number;
   /** Concurrent sequences sharing the GPU; scales KV and activation. Default 1. */
   readonly batch?: number;
+  /**
+   * Serving backend. When the coefficients list `activation_backends` and this backend is not
+   * among them, the fitted activation terms are not applied.
+   */
+  readonly backend?: string | undefined;
 }
 
 export interface VramPrediction {
@@ -775,6 +787,8 @@ export interface VramPrediction {
   readonly provenance: Provenance;
   /** True when the activation bound beyond the largest trained context was applied. */
   readonly clamped: boolean;
+  /** False when the query's backend is outside `activation_backends` (activation taken as 0). */
+  readonly activationApplied: boolean;
 }
 
 /**
@@ -806,12 +820,22 @@ export function predictVram(coefficients: VramCoefficients, query: VramQuery): V
     capRatio: c.activation_cap_ratio,
     maxContext: c.max_trained_context,
   };
-  const act = activationGb(terms, query.model.layers, query.context, batch, wGb, kvGb);
+  // The activation terms are a property of the attention implementation that produced the data
+  // (e.g. transformers' eager attention materialises the L×L scores). A backend the fit never saw
+  // (fused / flash attention in llama.cpp, vLLM, TGI...) gets weights·overhead + KV + intercept.
+  const activationApplied =
+    query.backend === undefined ||
+    c.activation_backends.length === 0 ||
+    c.activation_backends.includes(query.backend);
+  const act = activationApplied
+    ? activationGb(terms, query.model.layers, query.context, batch, wGb, kvGb)
+    : { value: 0, clamped: false };
   const overheadGb = wGb * (c.overhead_factor - 1);
   const vramGb = wGb + overheadGb + kvGb + act.value + c.intercept_gb;
   let provenance: Provenance = 'derived';
   if (!c.fitted) provenance = 'default';
   else if (
+    !activationApplied ||
     (c.max_trained_context !== null && query.context > c.max_trained_context) ||
     (c.trained_params_b !== null &&
       (query.model.paramsB > c.trained_params_b.max || query.model.paramsB < c.trained_params_b.min))
@@ -828,6 +852,7 @@ export function predictVram(coefficients: VramCoefficients, query: VramQuery): V
     variant: c.variant,
     provenance,
     clamped: act.clamped,
+    activationApplied,
   };
 }
 
@@ -860,7 +885,13 @@ export function predictVramRecords(
     const batch = r.batch > 0 && Number.isFinite(r.batch) ? r.batch : 1;
     return {
       ...base,
-      prediction: predictVram(coefficients, { model, quant, context: r.contextLength, batch }),
+      prediction: predictVram(coefficients, {
+        model,
+        quant,
+        context: r.contextLength,
+        batch,
+        backend: r.backend,
+      }),
       skipped: null,
     };
   });

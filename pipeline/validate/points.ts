@@ -116,7 +116,8 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
   const costSkips = new Skips();
   const cost: ValidationPoint[] = [];
   for (const r of test.cost) {
-    const p = predictCostRecord(c.cost, r);
+    // Rows that print no hourly rate are scored at the configured default rate (labelled `default`).
+    const p = predictCostRecord(c.cost, r, { useDefaultRate: true });
     if (p.status !== 'ok' || p.usdPer1M === null) {
       costSkips.add('no_tok_s_or_rate');
       continue;

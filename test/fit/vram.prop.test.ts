@@ -56,6 +56,7 @@ const coefficientsArb = fc
       ...c,
       fitted: true,
       variant: 'quadratic',
+      activation_backends: [],
       kv_bytes: 2,
       low_context_max: 2048,
       trained_params_b: { min: 0.5, max: 8 },

@@ -384,3 +384,53 @@ describe('VramCoefficientsSchema', () => {
     expect(VramCoefficientsSchema.safeParse(c).success).toBe(true);
   });
 });
+
+describe('predictVram activation_backends', () => {
+  it('predictVram applies the fitted activation only to backends the fit measured', async () => {
+    const { fitVram: fit, predictVram: predict } = await import('../../pipeline/fit/vram.ts');
+    const model = {
+      id: 'm',
+      family: 'f',
+      paramsB: 3,
+      activeParamsB: 3,
+      layers: 28,
+      kvHeads: 8,
+      headDim: 128,
+      attention: 'gqa',
+      aliases: [],
+    };
+    const quant = { id: 'FP16', bitsPerWeight: 16, family: 'float', defaultTpsMultiplier: 1, aliases: [] };
+    const specs = {
+      model: (id: string) => (id === 'm' ? model : undefined),
+      quant: (id: string) => (id === 'FP16' ? quant : undefined),
+      gpu: () => undefined,
+      backend: () => undefined,
+    };
+    const records = [512, 1024, 2048, 4096, 8192].map((ctx, i) => ({
+      id: `r${i}`,
+      category: 'vram' as const,
+      source: 's',
+      line: i + 2,
+      model: 'm',
+      modelKnown: true,
+      quant: 'FP16',
+      backend: 'transformers-gpu',
+      gpu: 'g',
+      gpuKnown: true,
+      weight: 1,
+      vramGb: 6 + 0.004 * 28 * (ctx / 1024) ** 2 + (2 * 28 * ctx * 8 * 128 * 2) / 1024 ** 3,
+      contextLength: ctx,
+      batch: 1,
+    }));
+    const c = fit(records, { specs }).coefficients;
+    expect(c.activation_backends).toEqual(['transformers-gpu']);
+    const hf = predict(c, { model, quant, context: 8192, backend: 'transformers-gpu' });
+    const ollama = predict(c, { model, quant, context: 8192, backend: 'ollama' });
+    expect(hf.activationApplied).toBe(true);
+    expect(hf.activationGb).toBeGreaterThan(1);
+    expect(ollama.activationApplied).toBe(false);
+    expect(ollama.activationGb).toBe(0);
+    expect(ollama.provenance).toBe('extrapolated');
+    expect(ollama.vramGb).toBeCloseTo(hf.vramGb - hf.activationGb, 10);
+  });
+});

@@ -50,7 +50,7 @@ describe('runPredict', () => {
     const quant = registry.quants.find((q) => q.id === 'Q4_K_M')!;
     const gpu = registry.gpus.find((g) => g.id === 'rtx-4090')!;
     const ref = registry.gpus.find((g) => g.id === artifact.throughput.reference_gpu)!;
-    const vram = predictVram(artifact.vram, { model, quant, context: 4096, batch: 1 });
+    const vram = predictVram(artifact.vram, { model, quant, context: 4096, batch: 1, backend: 'vllm' });
     const tp = predictThroughput(artifact.throughput, {
       modelId: 'llama3.2-3b',
       model,

@@ -108,7 +108,7 @@ describe('loadCorpus(refit.config.yaml) on the real corpus', () => {
     }
   });
 
-  it('reads every row of every file and keeps the counts docs/data.md reports', () => {
+  it('reads every row of every file and keeps the counts README.md (Data) reports', () => {
     expect(real.counts.map((c) => [c.source, c.read, c.accepted])).toEqual([
       ['datasets/corpus/throughput.csv', 269, 101],
       ['datasets/corpus/throughput_runs.json', 72, 12],

@@ -8,6 +8,7 @@
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import * as vl from 'vega-lite';
+import { extent } from '../math/extent.ts';
 
 const WIDTH = 360;
 const HEIGHT = 280;
@@ -72,8 +73,7 @@ export function predictedVsActualSpec(input: ScatterChartInput): TopLevelSpec {
     group: sanitiseLabel(p.group),
   }));
   const values = points.flatMap((p) => [p.actual, p.predicted]);
-  const lo = values.length ? Math.min(...values) : 0;
-  const hi = values.length ? Math.max(...values) : 1;
+  const [lo, hi] = extent(values) ?? [0, 1];
   const x = { field: 'actual', type: 'quantitative', title: axisTitle('actual', input.unit) } as const;
   const y = { field: 'predicted', type: 'quantitative', title: axisTitle('predicted', input.unit) } as const;
   return {
@@ -196,7 +196,7 @@ export function powerLawSpec(input: PowerLawChartInput): TopLevelSpec {
     }));
   const xs = points.map((p) => p.paramsB);
   const curve = xs.length
-    ? powerLawCurve(input.a, input.b, Math.min(...xs), Math.max(...xs), input.samples ?? 50)
+    ? powerLawCurve(input.a, input.b, extent(xs)![0], extent(xs)![1], input.samples ?? 50)
     : [];
   const x = {
     field: 'paramsB',

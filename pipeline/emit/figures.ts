@@ -6,6 +6,7 @@
 import type { Coefficients } from '../fit/index.ts';
 import { predictEta } from '../fit/scaling.ts';
 import type { SpecLookup } from '../fit/types.ts';
+import { extent } from '../math/extent.ts';
 import type { RecordSet } from '../records.ts';
 import { type PointsByModel, SCORED_MODELS } from '../validate/points.ts';
 import { powerLawSvg, predictedVsActualSvg, residualsSvg, scalingSvg } from './chart.ts';
@@ -38,7 +39,9 @@ export interface FigureInput {
 export async function renderFigures(input: FigureInput): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const model of SCORED_MODELS) {
-    const pts = input.points[model].points.map((p) => ({
+    const all = input.points[model].points;
+    const shown = thin(all, MAX_POINTS);
+    const pts = shown.map((p) => ({
       actual: p.actual,
       predicted: p.predicted,
       label: `${p.model} ${p.backend} ${p.quant}`,
@@ -47,7 +50,7 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
     if (pts.length === 0) continue;
     figures.push({
       name: `${model}-predicted-vs-actual`,
-      caption: `${model}: predicted vs actual on the held-out split (y = x line)`,
+      caption: `${model}: predicted vs actual on the held-out split (y = x line)${thinNote(shown.length, all.length)}`,
       svg: await predictedVsActualSvg({
         title: `${model}: predicted vs actual`,
         unit: UNITS[model] ?? '',
@@ -56,13 +59,13 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
     });
     figures.push({
       name: `${model}-residuals`,
-      caption: `${model}: residual (predicted − actual) vs predicted`,
+      caption: `${model}: residual (predicted − actual) vs predicted${thinNote(shown.length, all.length)}`,
       svg: await residualsSvg({ title: `${model}: residuals`, unit: UNITS[model] ?? '', points: pts }),
     });
   }
 
   const tp = input.coefficients.throughput;
-  const sizePoints = input.records.throughput
+  const sizePoints = thin(input.records.throughput, MAX_POINTS * 4)
     .filter((r) => r.nAgents === 1)
     .flatMap((r) => {
       const spec = input.specs.model(r.model);
@@ -92,7 +95,7 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
 
   const sc = input.records.scaling;
   if (sc.length > 0) {
-    const maxN = Math.max(8, ...sc.map((r) => r.nAgents));
+    const maxN = Math.max(8, extent(sc.map((r) => r.nAgents))?.[1] ?? 1);
     const ns = sampleN(maxN, 64);
     const pairs = [...new Set(sc.map((r) => `${r.model}\u0000${r.backend}`))].sort();
     const curves = pairs.flatMap((pair) => {
@@ -108,7 +111,7 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
       caption: 'per-agent efficiency η(N) per (backend, model): measured points and fitted curves',
       svg: await scalingSvg({
         title: 'η(N) per backend',
-        points: sc.map((r) => ({
+        points: thin(sc, MAX_POINTS).map((r) => ({
           backend: `${r.backend} ${r.model}`,
           n: r.nAgents,
           eta: r.eta,
@@ -127,4 +130,17 @@ function sampleN(maxN: number, limit: number): number[] {
   const out = new Set<number>();
   for (let i = 0; i < limit; i++) out.add(Math.round(Math.exp((Math.log(maxN) * i) / (limit - 1))));
   return [...out].sort((a, b) => a - b);
+}
+
+/** Most points drawn per chart: SVG size and render time grow with every point. */
+const MAX_POINTS = 2000;
+
+/** At most `max` items, evenly spaced through `items` (deterministic). */
+function thin<T>(items: readonly T[], max: number): readonly T[] {
+  if (items.length <= max) return items;
+  return Array.from({ length: max }, (_, i) => items[Math.floor((i * items.length) / max)]!);
+}
+
+function thinNote(shown: number, total: number): string {
+  return shown < total ? ` (${shown} of ${total} points drawn, evenly spaced)` : '';
 }

@@ -11,6 +11,7 @@
  */
 
 import { z } from 'zod';
+import { extent } from '../math/extent.ts';
 import { weightedMedian } from '../math/robust.ts';
 import type { CostRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
@@ -115,8 +116,8 @@ export function fitCost(
         list.map((i) => i.weight),
       ),
       records: list.length,
-      min: Math.min(...list.map((i) => i.value)),
-      max: Math.max(...list.map((i) => i.value)),
+      min: extent(list.map((i) => i.value))![0],
+      max: extent(list.map((i) => i.value))![1],
     };
   }
 

@@ -11,6 +11,7 @@
  */
 
 import { z } from 'zod';
+import { extent } from '../math/extent.ts';
 import { md1Wait, serviceCapacity, tailLatency } from '../math/queue.ts';
 import { weightedMedian } from '../math/robust.ts';
 import type { LatencyRecord } from '../records.ts';
@@ -180,8 +181,8 @@ export function fitLatency(
     stats[key] = {
       records: list.length,
       weight: list.reduce((s, r) => s + r.weight, 0),
-      min: Math.min(...list.map((r) => r.ms)),
-      max: Math.max(...list.map((r) => r.ms)),
+      min: extent(list.map((r) => r.ms))![0],
+      max: extent(list.map((r) => r.ms))![1],
     };
     for (const r of list) residuals.push(median - r.ms);
   }

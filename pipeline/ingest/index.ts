@@ -11,6 +11,7 @@
 
 import type { FieldRef, FieldSpec, RefitConfig, SourceConfig, Unit } from '../config.ts';
 import { expandSource, type MatchedFile, openStream, readText } from '../io/read.ts';
+import { appendAll } from '../math/extent.ts';
 import type { Category, FieldValue, IngestedRow, Issue, IssueCode, SourceCount } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { dict } from '../util/keys.ts';
@@ -95,8 +96,11 @@ export async function ingestSources(config: RefitConfig, baseDir: string): Promi
       files.push(file);
       const table = await readTable(src, file, label);
       const result = mapTable(src, table, label);
-      rows.push(...result.rows);
-      issues.push(...[...table.issues, ...result.issues].sort((a, b) => a.line - b.line));
+      appendAll(rows, result.rows);
+      appendAll(
+        issues,
+        [...table.issues, ...result.issues].sort((a, b) => a.line - b.line),
+      );
       const rejected = table.read - result.rows.length;
       counts.push({
         source: label,

@@ -14,6 +14,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { appendAll } from '../math/extent.ts';
 import type {
   AnyRecord,
   Category,
@@ -93,7 +94,7 @@ export function normalise(
       });
       continue;
     }
-    issues.push(...rowIssues);
+    appendAll(issues, rowIssues);
     drafts.push(draft);
   }
 

@@ -8,6 +8,7 @@
  * training unit, and the result does not depend on input order.
  */
 
+import { appendAll } from '../math/extent.ts';
 import { createRng, shuffled } from '../math/rng.ts';
 import {
   type AnyRecord,
@@ -131,7 +132,7 @@ export function stratifiedSplit<T extends AnyRecord>(records: readonly T[], opti
     const order = shuffled(unitKeys, rng);
     const nTest = Math.min(Math.round(opts.testFraction * order.length), order.length - 1);
     order.forEach((unit, i) => {
-      (i < nTest ? test : train).push(...stratum.units.get(unit)!);
+      appendAll(i < nTest ? test : train, stratum.units.get(unit)!);
     });
   }
   return { train: train.sort(byId), test: test.sort(byId) };

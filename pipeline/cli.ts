@@ -171,6 +171,11 @@ export async function main(argv: readonly string[], ctx: CommandContext): Promis
 const isEntry =
   process.argv[1] !== undefined && /(?:^|[\\/])(cli\.ts|capfit(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
+  // A reader that closes the pipe early (`capfit plan --json | head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   main(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stderr: process.stderr }).then(
     (out) => {
       if (out.stdout) process.stdout.write(out.stdout);

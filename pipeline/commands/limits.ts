@@ -31,7 +31,13 @@ export async function runLimits(values: Values, ctx: CommandContext): Promise<Co
       `model '${q.modelId}' has coefficients but no registry spec (layers, KV heads): its VRAM cannot be predicted`,
     );
   }
-  const r = computeLimits(artifact.vram, { model: q.model, quant: q.quant, gpu: q.gpu, context: q.context });
+  const r = computeLimits(artifact.vram, {
+    model: q.model,
+    quant: q.quant,
+    gpu: q.gpu,
+    context: q.context,
+    backend: q.backend,
+  });
   if (flag(values, 'json')) {
     return {
       stdout: stableStringify({

@@ -55,6 +55,8 @@ export interface LimitsQuery {
   readonly gpu: GpuSpec;
   /** Context per sequence for the concurrency limit (tokens, ≥ 1). */
   readonly context: number;
+  /** Serving backend: the VRAM model applies its fitted activation only to backends it measured. */
+  readonly backend?: string | undefined;
 }
 
 /** One limit: the largest value that fits and the predicted VRAM there. */
@@ -87,7 +89,7 @@ export interface LimitsResult {
  */
 export function computeLimits(vram: VramCoefficients, q: LimitsQuery): LimitsResult {
   const at = (context: number, batch: number) =>
-    predictVram(vram, { model: q.model, quant: q.quant, context, batch });
+    predictVram(vram, { model: q.model, quant: q.quant, context, batch, backend: q.backend });
   const fits = (context: number, batch: number) => at(context, batch).vramGb <= q.gpu.vramGb;
 
   const ctx = largestSatisfying((c) => fits(c, 1), 1, MAX_CONTEXT_PROBE);

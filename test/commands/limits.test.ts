@@ -29,6 +29,7 @@ describe('runLimits', () => {
       quant: r.quant('Q4_K_M')!,
       gpu: r.gpu('rtx-4060')!,
       context: artifact.throughput.default_context,
+      backend: 'ollama',
     });
     expect(doc.query).toEqual({
       model: 'llama3.1-8b',

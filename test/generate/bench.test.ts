@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderBenchReport, type SizeResult } from '../../pipeline/bench.ts';
+import { failureReason, renderBenchReport, type SizeResult } from '../../pipeline/bench.ts';
 import { type BenchMeasurement, summariseTimings } from '../../pipeline/bench-child.ts';
 
 const machine = { cpuCount: 2, cpuModel: 'Test CPU', totalMemGb: 16, node: 'v20.0.0', os: 'linux test' };
@@ -22,6 +22,7 @@ function size(records: number, seconds: number, rss: number): SizeResult {
     generateSeconds: 1,
     csvMb: records / 5500,
     processSeconds: seconds + 0.5,
+    observedPeakRssMb: rss - 10,
     outcome: { status: 'ok', measurement: measurement(records, seconds, rss) },
   };
 }
@@ -62,11 +63,14 @@ describe('renderBenchReport', () => {
       generateSeconds: 10,
       csvMb: 360,
       processSeconds: 600,
+      observedPeakRssMb: 3000,
       outcome: { status: 'timeout', detail: 'stopped after 600 s' },
     };
     const text = renderBenchReport(machine, [size(200_000, 2, 300), timedOut], null, corpus);
     expect(text).toMatch(/2M records: &lt; 20 s \(process wall\) \| 600 s \(timeout\) \| MISSED/);
     expect(text).toContain('timed out (stopped after 600 s)');
+    expect(text).toMatch(/peak RSS &lt; 1024 MB \| ≥ 3000 MB \(timeout\) \| MISSED/);
+    expect(text).toContain('| ≥ 3000 |');
     const slow = renderBenchReport(machine, [size(200_000, 2, 300), size(2_000_000, 30, 500)], null, corpus);
     expect(slow).toMatch(/time ratio ≤ 11 \| 15× \| MISSED/);
   });
@@ -83,5 +87,22 @@ describe('renderBenchReport', () => {
       corpus,
     );
     expect(text).toMatch(/npm run refit &lt; 1\.5 s incl\. start-up \| 1\.2 s \| met/);
+  });
+});
+
+describe('failureReason', () => {
+  it('failureReason(stderr) picks the fatal heap line, else the error line, else the last line', () => {
+    const oom =
+      '<--- Last few GCs --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n 1: 0xb8 node::Abort()\n15: 0x139f7fa v8::internal::LookupIterator';
+    expect(failureReason(oom)).toBe(
+      'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory',
+    );
+    expect(
+      failureReason(
+        'bench: refit failed: RangeError: Maximum call stack size exceeded\n    at push (x.ts:1)',
+      ),
+    ).toBe('bench: refit failed: RangeError: Maximum call stack size exceeded');
+    expect(failureReason('something\nlast words\n')).toBe('last words');
+    expect(failureReason('')).toBe('no output');
   });
 });

@@ -82,6 +82,28 @@ function resolveSplitOptions(options: SplitOptions): Required<SplitOptions> {
  * @example configKey(throughputRecord) // 'llama3.2-1b|ollama|Q8_0|rtx-4080-laptop|2048|1'
  */
 export function configKey(r: AnyRecord): string {
+  const cached = configKeys.get(r);
+  if (cached !== undefined) return cached;
+  const key = buildConfigKey(r);
+  configKeys.set(r, key);
+  return key;
+}
+
+// Keys depend only on a record's content, and the same record objects are split 40+ times per
+// refit (two units × the stability seeds): memoise per record object.
+const configKeys = new WeakMap<AnyRecord, string>();
+const stratumKeys = new WeakMap<AnyRecord, { readonly by: string; readonly key: string }>();
+
+function stratumKey(r: AnyRecord, stratify: readonly StratifyKey[]): string {
+  const by = stratify.join(',');
+  const cached = stratumKeys.get(r);
+  if (cached !== undefined && cached.by === by) return cached.key;
+  const key = compositeKey(r.category, compositeKey(...stratify.map((k) => r[k])));
+  stratumKeys.set(r, { by, key });
+  return key;
+}
+
+function buildConfigKey(r: AnyRecord): string {
   const base = [r.model, r.backend, r.quant, r.gpu];
   const opt = (v: number | null) => (v === null ? '' : String(v));
   switch (r.category) {
@@ -111,11 +133,14 @@ export function stratifiedSplit<T extends AnyRecord>(records: readonly T[], opti
   const opts = resolveSplitOptions(options);
   const strata = new Map<string, { category: Category; key: string; units: Map<string, T[]> }>();
   for (const r of records) {
-    const key = compositeKey(...opts.stratify.map((k) => r[k]));
-    const id = compositeKey(r.category, key);
+    const id = stratumKey(r, opts.stratify);
     let stratum = strata.get(id);
     if (!stratum) {
-      stratum = { category: r.category, key, units: new Map() };
+      stratum = {
+        category: r.category,
+        key: compositeKey(...opts.stratify.map((k) => r[k])),
+        units: new Map(),
+      };
       strata.set(id, stratum);
     }
     const unit = opts.unit === 'record' ? r.id : configKey(r);

@@ -16,8 +16,8 @@ import { weightedMedian } from '../math/robust.ts';
 import type { CostRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { dict } from '../util/keys.ts';
-import { residualSummary } from './latency.ts';
 import type { Diagnostics, FitResult } from './types.ts';
+import { residualSummary } from './types.ts';
 
 /** Hours in the billing month the spec uses (24 × 30). */
 export const HOURS_PER_MONTH = 720;

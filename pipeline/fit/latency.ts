@@ -17,7 +17,7 @@ import { weightedMedian } from '../math/robust.ts';
 import type { LatencyRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey, dict } from '../util/keys.ts';
-import type { Diagnostics, FitResult, Provenance, ResidualSummary } from './types.ts';
+import { type Diagnostics, type FitResult, type Provenance, residualSummary } from './types.ts';
 
 /**
  * How the service time is chosen when both a measured value and a throughput are available:
@@ -214,27 +214,6 @@ export function fitLatency(
       notes,
     },
   };
-}
-
-/**
- * `residualSummary(errors)` summarises residuals e = ŷ − y: RMSE, MAE, bias (mean e) and max |e|;
- * null when there are none. Shared by the scaling, quality and cost fits.
- * @example residualSummary([1, -1]) // { rmse: 1, mae: 1, bias: 0, maxAbs: 1 }
- */
-export function residualSummary(errors: readonly number[]): ResidualSummary | null {
-  if (errors.length === 0) return null;
-  let sse = 0;
-  let sae = 0;
-  let sum = 0;
-  let maxAbs = 0;
-  for (const e of errors) {
-    sse += e * e;
-    sae += Math.abs(e);
-    sum += e;
-    maxAbs = Math.max(maxAbs, Math.abs(e));
-  }
-  const n = errors.length;
-  return { rmse: Math.sqrt(sse / n), mae: sae / n, bias: sum / n, maxAbs };
 }
 
 /** A latency question: which deployment, how loaded. */

@@ -22,8 +22,8 @@ import { z } from 'zod';
 import type { QualityRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey, dict, splitKey } from '../util/keys.ts';
-import { residualSummary } from './latency.ts';
 import type { Diagnostics, FitResult, Provenance } from './types.ts';
+import { residualSummary } from './types.ts';
 
 export type QualityTier = 'negligible' | 'acceptable' | 'concerning' | 'unacceptable' | 'unknown';
 

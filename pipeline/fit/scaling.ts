@@ -26,8 +26,8 @@ import { weightedMedian } from '../math/robust.ts';
 import type { ScalingRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey, dict } from '../util/keys.ts';
-import { residualSummary } from './latency.ts';
 import type { Diagnostics, FitResult, Provenance } from './types.ts';
+import { residualSummary } from './types.ts';
 
 export type ScalingFamily = 'amdahl' | 'power_law';
 export const SCALING_FAMILIES: readonly ScalingFamily[] = ['amdahl', 'power_law'];

@@ -42,3 +42,24 @@ export interface SpecLookup {
   gpu(id: string): GpuSpec | undefined;
   backend(id: string): BackendSpec | undefined;
 }
+
+/**
+ * `residualSummary(errors)` summarises residuals e = ŷ − y: RMSE, MAE, bias (mean e) and max |e|;
+ * null when there are none. Shared by the scaling, quality and cost fits.
+ * @example residualSummary([1, -1]) // { rmse: 1, mae: 1, bias: 0, maxAbs: 1 }
+ */
+export function residualSummary(errors: readonly number[]): ResidualSummary | null {
+  if (errors.length === 0) return null;
+  let sse = 0;
+  let sae = 0;
+  let sum = 0;
+  let maxAbs = 0;
+  for (const e of errors) {
+    sse += e * e;
+    sae += Math.abs(e);
+    sum += e;
+    maxAbs = Math.max(maxAbs, Math.abs(e));
+  }
+  const n = errors.length;
+  return { rmse: Math.sqrt(sse / n), mae: sae / n, bias: sum / n, maxAbs };
+}

@@ -6,10 +6,10 @@ import {
   LatencyCoefficientsSchema,
   predictLatency,
   predictLatencyRecord,
-  residualSummary,
   resolveLatencyOptions,
   resolveServiceTime,
 } from '../../pipeline/fit/latency.ts';
+import { residualSummary } from '../../pipeline/fit/types.ts';
 import type { LatencyRecord } from '../../pipeline/records.ts';
 import { PipelineError } from '../../pipeline/util/errors.ts';
 

@@ -560,6 +560,7 @@ export function createResolver(registry: LoadedRegistry): Resolver {
     }
   };
 
+  const suggestions = memoiseKeyed<readonly string[]>();
   const suggest = (kind: NameKind, raw: string, limit = 3): string[] => {
     const key = keyOf(kind, raw);
     if (key === '') return [];
@@ -578,18 +579,30 @@ export function createResolver(registry: LoadedRegistry): Resolver {
       .map(([id]) => id);
   };
 
+  // A corpus repeats a few hundred spellings over millions of rows: each raw name is cleaned and
+  // looked up once (results are immutable).
   return {
     model: (id) => modelsById.get(id),
     quant: (id) => quantsById.get(id),
     gpu: (id) => gpusById.get(id),
     backend: (id) => backendsById.get(id),
-    resolveModel,
-    resolveQuant,
-    resolveBackend,
-    resolveGpu,
+    resolveModel: memoise(resolveModel),
+    resolveQuant: memoise(resolveQuant),
+    resolveBackend: memoise(resolveBackend),
+    resolveGpu: memoise(resolveGpu),
     resolveTag: (raw) => tagIndex.get(raw.trim().toLowerCase()),
-    suggest,
+    suggest: (kind, raw, limit = 3) => [
+      ...suggestions(`${kind}\u0000${limit}\u0000${raw}`, () => suggest(kind, raw, limit)),
+    ],
   };
+}
+
+/** Most distinct names remembered per lookup; past it the cache starts again (memory stays bounded). */
+const MEMO_LIMIT = 10_000;
+
+function memoise<R>(fn: (raw: string) => R): (raw: string) => R {
+  const cached = memoiseKeyed<R>();
+  return (raw) => cached(raw, () => fn(raw));
 }
 
 function displayOf(raw: string): string {
@@ -611,4 +624,16 @@ export function editDistance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length]!;
+}
+
+function memoiseKeyed<R>(): (key: string, compute: () => R) => R {
+  const cache = new Map<string, R>();
+  return (key, compute) => {
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const value = compute();
+    if (cache.size >= MEMO_LIMIT) cache.clear();
+    cache.set(key, value);
+    return value;
+  };
 }

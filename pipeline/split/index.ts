@@ -8,8 +8,7 @@
  * training unit, and the result does not depend on input order.
  */
 
-import { appendAll } from '../math/extent.ts';
-import { createRng, shuffled } from '../math/rng.ts';
+import { createRng, shuffledIndices } from '../math/rng.ts';
 import {
   type AnyRecord,
   CATEGORIES,
@@ -82,28 +81,6 @@ function resolveSplitOptions(options: SplitOptions): Required<SplitOptions> {
  * @example configKey(throughputRecord) // 'llama3.2-1b|ollama|Q8_0|rtx-4080-laptop|2048|1'
  */
 export function configKey(r: AnyRecord): string {
-  const cached = configKeys.get(r);
-  if (cached !== undefined) return cached;
-  const key = buildConfigKey(r);
-  configKeys.set(r, key);
-  return key;
-}
-
-// Keys depend only on a record's content, and the same record objects are split 40+ times per
-// refit (two units × the stability seeds): memoise per record object.
-const configKeys = new WeakMap<AnyRecord, string>();
-const stratumKeys = new WeakMap<AnyRecord, { readonly by: string; readonly key: string }>();
-
-function stratumKey(r: AnyRecord, stratify: readonly StratifyKey[]): string {
-  const by = stratify.join(',');
-  const cached = stratumKeys.get(r);
-  if (cached !== undefined && cached.by === by) return cached.key;
-  const key = compositeKey(r.category, compositeKey(...stratify.map((k) => r[k])));
-  stratumKeys.set(r, { by, key });
-  return key;
-}
-
-function buildConfigKey(r: AnyRecord): string {
   const base = [r.model, r.backend, r.quant, r.gpu];
   const opt = (v: number | null) => (v === null ? '' : String(v));
   switch (r.category) {
@@ -120,47 +97,189 @@ function buildConfigKey(r: AnyRecord): string {
   }
 }
 
-const byId = (a: AnyRecord, b: AnyRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
+ * Everything about a split that does not depend on the seed, built once per record array, unit and
+ * stratification and reused by every seed (a refit splits the same records 40+ times: two units ×
+ * the stability seeds). Records are addressed by their rank in id order; a stratum lists its units
+ * in key order, each unit as the ranks of its records.
+ */
+interface SplitPlan {
+  /** Record index of each rank (records sorted by id). */
+  readonly byRank: Int32Array;
+  readonly strata: readonly PlannedStratum[];
+}
+
+interface PlannedStratum {
+  /** Seed suffix of the stratum's generator: `|category|stratum key`. */
+  readonly rngSuffix: string;
+  /** Units in key order: unit u holds `ranks[starts[u] .. starts[u + 1])`. */
+  readonly starts: Int32Array;
+  readonly ranks: Int32Array;
+}
+
+interface StratumDraft {
+  readonly key: string;
+  readonly rngSuffix: string;
+  /** Record unit: consecutive equal ids form one unit (ranks ascend in id order). */
+  lastId: string | null;
+  readonly units: number[][];
+  /** Configuration unit: unit key → index in `units`. */
+  readonly byKey: Map<string, number>;
+}
+
+const plans = new WeakMap<readonly AnyRecord[], Map<string, SplitPlan>>();
+
+function planFor(
+  records: readonly AnyRecord[],
+  unit: SplitUnit,
+  stratify: readonly StratifyKey[],
+): SplitPlan {
+  const id = `${unit}|${stratify.join(',')}`;
+  let byOptions = plans.get(records);
+  if (!byOptions) {
+    byOptions = new Map();
+    plans.set(records, byOptions);
+  }
+  const cached = byOptions.get(id);
+  if (cached) return cached;
+  const plan = buildPlan(records, unit, stratify);
+  byOptions.set(id, plan);
+  return plan;
+}
+
+function idOrder(records: readonly AnyRecord[]): Int32Array {
+  const n = records.length;
+  const byRank = new Int32Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    byRank[i] = i;
+    if (i > 0 && records[i - 1]!.id > records[i]!.id) sorted = false;
+  }
+  if (!sorted) {
+    // Stable: equal ids keep input order.
+    const ranks = Array.from(byRank).sort((a, b) => byText(records[a]!.id, records[b]!.id) || a - b);
+    byRank.set(ranks);
+  }
+  return byRank;
+}
+
+function buildPlan(
+  records: readonly AnyRecord[],
+  unit: SplitUnit,
+  stratify: readonly StratifyKey[],
+): SplitPlan {
+  const byRank = idOrder(records);
+  // Strata are found through nested maps on the (registry-interned) field values, which hash once;
+  // the escaped composite key is built once per stratum.
+  const root = new Map<string, unknown>();
+  const all: StratumDraft[] = [];
+  const keys: readonly string[] = ['category', ...stratify];
+  for (let rank = 0; rank < byRank.length; rank++) {
+    const r = records[byRank[rank]!]!;
+    let node = root;
+    let stratum: StratumDraft | undefined;
+    for (let k = 0; k < keys.length; k++) {
+      const value = r[keys[k] as StratifyKey];
+      const next = node.get(value);
+      if (k === keys.length - 1) {
+        stratum = next as StratumDraft | undefined;
+        if (!stratum) {
+          const stratumKey = compositeKey(...stratify.map((x) => r[x]));
+          stratum = {
+            key: compositeKey(r.category, stratumKey),
+            rngSuffix: `|${r.category}|${stratumKey}`,
+            lastId: null,
+            units: [],
+            byKey: new Map(),
+          };
+          node.set(value, stratum);
+          all.push(stratum);
+        }
+      } else {
+        if (!next) {
+          const child = new Map<string, unknown>();
+          node.set(value, child);
+          node = child;
+        } else node = next as Map<string, unknown>;
+      }
+    }
+    const s = stratum!;
+    if (unit === 'record') {
+      if (s.lastId === r.id) s.units[s.units.length - 1]!.push(rank);
+      else s.units.push([rank]);
+      s.lastId = r.id;
+    } else {
+      const key = configKey(r);
+      const at = s.byKey.get(key);
+      if (at === undefined) {
+        s.byKey.set(key, s.units.length);
+        s.units.push([rank]);
+      } else s.units[at]!.push(rank);
+    }
+  }
+  return {
+    byRank,
+    strata: all.sort((a, b) => byText(a.key, b.key)).map((s) => flatten(s, unit)),
+  };
+}
+
+function flatten(s: StratumDraft, unit: SplitUnit): PlannedStratum {
+  // Record units arrive in id order already; configuration units are put in key order.
+  const units =
+    unit === 'record'
+      ? s.units
+      : [...s.byKey.entries()].sort((a, b) => byText(a[0], b[0])).map(([, at]) => s.units[at]!);
+  const starts = new Int32Array(units.length + 1);
+  let total = 0;
+  units.forEach((u, i) => {
+    starts[i] = total;
+    total += u.length;
+  });
+  starts[units.length] = total;
+  const ranks = new Int32Array(total);
+  units.forEach((u, i) => {
+    ranks.set(u, starts[i]!);
+  });
+  return { rngSuffix: s.rngSuffix, starts, ranks };
+}
+
+/**
  * `stratifiedSplit(records, options)` partitions records of one category into train and test
- * (each sorted by id). Every stratum keeps at least one training unit; a stratum with n units
- * sends `min(round(testFraction · n), n − 1)` of them to test.
+ * (each sorted by id). Per stratum, units are taken in key order, shuffled (Fisher–Yates) with
+ * `createRng(seed|category|stratum)`, and the first `min(round(testFraction · n), n − 1)` of the n
+ * units go to test, so every stratum keeps at least one training unit.
  * @example stratifiedSplit(records, { seed: '42' }) // { train: [...80%], test: [...20%] }
  */
 export function stratifiedSplit<T extends AnyRecord>(records: readonly T[], options: SplitOptions): Split<T> {
   const opts = resolveSplitOptions(options);
-  const strata = new Map<string, { category: Category; key: string; units: Map<string, T[]> }>();
-  for (const r of records) {
-    const id = stratumKey(r, opts.stratify);
-    let stratum = strata.get(id);
-    if (!stratum) {
-      stratum = {
-        category: r.category,
-        key: compositeKey(...opts.stratify.map((k) => r[k])),
-        units: new Map(),
-      };
-      strata.set(id, stratum);
-    }
-    const unit = opts.unit === 'record' ? r.id : configKey(r);
-    const members = stratum.units.get(unit);
-    if (members) members.push(r);
-    else stratum.units.set(unit, [r]);
-  }
-  const train: T[] = [];
-  const test: T[] = [];
-  for (const id of [...strata.keys()].sort(byText)) {
-    const stratum = strata.get(id)!;
-    const unitKeys = [...stratum.units.keys()].sort(byText);
-    const rng = createRng(`${opts.seed}|${stratum.category}|${stratum.key}`);
-    const order = shuffled(unitKeys, rng);
+  const plan = planFor(records, opts.unit, opts.stratify);
+  const isTest = new Uint8Array(records.length);
+  let nTestRecords = 0;
+  for (const stratum of plan.strata) {
+    const rng = createRng(`${opts.seed}${stratum.rngSuffix}`);
+    const { starts, ranks } = stratum;
+    const order = shuffledIndices(starts.length - 1, rng);
     const nTest = Math.min(Math.round(opts.testFraction * order.length), order.length - 1);
-    order.forEach((unit, i) => {
-      appendAll(i < nTest ? test : train, stratum.units.get(unit)!);
-    });
+    for (let i = 0; i < nTest; i++) {
+      const u = order[i]!;
+      for (let j = starts[u]!; j < starts[u + 1]!; j++) {
+        isTest[ranks[j]!] = 1;
+        nTestRecords++;
+      }
+    }
   }
-  return { train: train.sort(byId), test: test.sort(byId) };
+  const train = new Array<T>(records.length - nTestRecords);
+  const test = new Array<T>(nTestRecords);
+  let a = 0;
+  let b = 0;
+  for (let rank = 0; rank < records.length; rank++) {
+    const r = records[plan.byRank[rank]!]!;
+    if (isTest[rank] === 1) test[b++] = r;
+    else train[a++] = r;
+  }
+  return { train, test };
 }
 
 /**

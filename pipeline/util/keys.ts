@@ -13,6 +13,7 @@ export function splitKey(key: string): string[] {
 }
 
 function escapePart(part: string): string {
+  if (!part.includes('%') && !part.includes('|')) return part;
   return part.replace(/%/g, '%25').replace(/\|/g, '%7C');
 }
 

@@ -40,8 +40,14 @@ import { splitAll, splitSide, splitsToJson } from './split/index.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
 import { latencyLeaveOnePairOut, scalingLeaveOneModelOut } from './validate/cross.ts';
-import { type PointsByModel, SCORED_MODELS, type ScoredModel, validationPoints } from './validate/points.ts';
-import { type GateResult, gateStatus, type ModelScore, scoreModel } from './validate/score.ts';
+import {
+  type ModelPoints,
+  type PointsByModel,
+  SCORED_MODELS,
+  type ScoredModel,
+  validationPoints,
+} from './validate/points.ts';
+import { type GateResult, gateStatus, type ModelScore, scoreMetrics, scoreModel } from './validate/score.ts';
 import { runSpotChecks, type SpotCheckResult } from './validate/spot-checks.ts';
 import { type StabilityRun, type StabilitySummary, summariseStability } from './validate/stability.ts';
 
@@ -111,8 +117,13 @@ function targetsFor(targets: ModelTargets, model: ScoredModel): TargetSet {
   return targets[model];
 }
 
-/** Split, fit and score one unit with one seed. */
-function runUnit(corpus: LoadedCorpus, config: RefitConfig, unit: SplitUnit, seed: string): UnitRun {
+/** Split, fit and predict the held-out points of one unit with one seed. */
+function runUnit(
+  corpus: LoadedCorpus,
+  config: RefitConfig,
+  unit: SplitUnit,
+  seed: string,
+): Omit<UnitRun, 'scores'> {
   const split = splitAll(corpus.records, {
     unit,
     seed,
@@ -127,7 +138,7 @@ function runUnit(corpus: LoadedCorpus, config: RefitConfig, unit: SplitUnit, see
     unit === 'config'
       ? {
           ...raw,
-          scaling: scalingLeaveOneModelOut(corpus.records.scaling, config),
+          scaling: scalingLeaveOneModelOutOnce(corpus, config),
           latency: latencyLeaveOnePairOut(
             corpus.records.latency,
             coefficientsOf(fitted),
@@ -136,11 +147,35 @@ function runUnit(corpus: LoadedCorpus, config: RefitConfig, unit: SplitUnit, see
           ),
         }
       : raw;
+  return { unit, split, fitted, points };
+}
+
+// Leave-one-model-out scaling uses every scaling record and no split: the same for every seed.
+const scalingLomo = new WeakMap<LoadedCorpus['records']['scaling'], Map<RefitConfig, ModelPoints>>();
+
+function scalingLeaveOneModelOutOnce(corpus: LoadedCorpus, config: RefitConfig): ModelPoints {
+  const records = corpus.records.scaling;
+  let byConfig = scalingLomo.get(records);
+  if (!byConfig) {
+    byConfig = new Map();
+    scalingLomo.set(records, byConfig);
+  }
+  let points = byConfig.get(config);
+  if (!points) {
+    points = scalingLeaveOneModelOut(records, config);
+    byConfig.set(config, points);
+  }
+  return points;
+}
+
+/** `runUnit` with every model scored in full (the published seed). */
+function scoredUnit(corpus: LoadedCorpus, config: RefitConfig, unit: SplitUnit, seed: string): UnitRun {
+  const run = runUnit(corpus, config, unit, seed);
   const scores = {} as Record<ScoredModel, ModelScore>;
   for (const model of SCORED_MODELS) {
-    scores[model] = scoreModel(points[model].points, targetsFor(config.targets[unit], model));
+    scores[model] = scoreModel(run.points[model].points, targetsFor(config.targets[unit], model));
   }
-  return { unit, split, fitted, points, scores };
+  return { ...run, scores };
 }
 
 /** Repeats split + fit + score over `k` derived seeds and summarises each model's metric spread. */
@@ -161,8 +196,9 @@ function stabilityStudy(
   };
   for (let i = 1; i <= k; i++) {
     const seed = `${config.seed}/stability/${i}`;
-    const run = runUnit(corpus, config, unit, seed);
-    for (const model of SCORED_MODELS) runs[model].push({ seed, metrics: run.scores[model].metrics });
+    const { points } = runUnit(corpus, config, unit, seed);
+    for (const model of SCORED_MODELS)
+      runs[model].push({ seed, metrics: scoreMetrics(points[model].points) });
   }
   const out = {} as Record<ScoredModel, StabilitySummary>;
   for (const model of SCORED_MODELS)
@@ -270,8 +306,8 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
   // 3–5: both split units with the configured seed, then the stability study.
   progress.stage('fit');
   const runs: Record<SplitUnit, UnitRun> = {
-    record: runUnit(corpus, config, 'record', config.seed),
-    config: runUnit(corpus, config, 'config', config.seed),
+    record: scoredUnit(corpus, config, 'record', config.seed),
+    config: scoredUnit(corpus, config, 'config', config.seed),
   };
   progress.tick(totalRecords * 2);
   progress.stage('validate');

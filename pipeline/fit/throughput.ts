@@ -37,6 +37,7 @@ import { quantileSorted, type SpreadSummary } from '../math/robust.ts';
 import type { GpuSpec, ModelSpec, QuantSpec, ThroughputRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey, dict, splitKey } from '../util/keys.ts';
+import { TupleCache } from '../util/memo.ts';
 import type { Diagnostics, FitResult, Provenance, ResidualSummary, SpecLookup } from './types.ts';
 import { kvCacheBytes } from './vram.ts';
 
@@ -1479,6 +1480,8 @@ export function predictThroughputRecords(
   specs: SpecLookup,
 ): ThroughputRecordPrediction[] {
   const refGpu = specs.gpu(coefficients.reference_gpu);
+  // One prediction per configuration, shared by its records.
+  const cache = new TupleCache<ThroughputPrediction>();
   return records.map((r) => {
     const base = { id: r.id, actual: r.tokPerS };
     if (r.nAgents !== 1) return { ...base, prediction: null, skipped: 'multi_agent' };
@@ -1488,15 +1491,18 @@ export function predictThroughputRecords(
     if (!gpu || !(gpu.bandwidthGbs > 0)) return { ...base, prediction: null, skipped: 'unknown_gpu' };
     if (!refGpu || !(refGpu.bandwidthGbs > 0))
       return { ...base, prediction: null, skipped: 'unknown_reference_gpu' };
-    const model = specs.model(r.model);
-    const prediction = predictThroughput(coefficients, {
-      modelId: r.model,
-      ...(model ? { model } : {}),
-      quant,
-      backend: r.backend,
-      gpu,
-      referenceGpu: refGpu,
-      ...(r.contextLength !== null && r.contextLength > 0 ? { context: r.contextLength } : {}),
+    const context = r.contextLength !== null && r.contextLength > 0 ? r.contextLength : null;
+    const prediction = cache.get([r.model, r.quant, r.backend, r.gpu, context], () => {
+      const model = specs.model(r.model);
+      return predictThroughput(coefficients, {
+        modelId: r.model,
+        ...(model ? { model } : {}),
+        quant,
+        backend: r.backend,
+        gpu,
+        referenceGpu: refGpu,
+        ...(context !== null ? { context } : {}),
+      });
     });
     return { ...base, prediction, skipped: null };
   });

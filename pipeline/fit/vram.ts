@@ -20,6 +20,7 @@ import { type GramSystem, nonNegativeLeastSquaresGram } from '../math/least-squa
 import { WeightedMedianIndex } from '../math/robust.ts';
 import type { ModelSpec, QuantSpec, VramRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
+import { TupleCache } from '../util/memo.ts';
 import type { Diagnostics, FitResult, Provenance, ResidualSummary, SpecLookup } from './types.ts';
 
 const GIB = 1024 ** 3;
@@ -874,6 +875,8 @@ export function predictVramRecords(
   records: readonly VramRecord[],
   specs: SpecLookup,
 ): VramRecordPrediction[] {
+  // One prediction per configuration, shared by its records.
+  const cache = new TupleCache<VramPrediction>();
   return records.map((r) => {
     const model = specs.model(r.model);
     const quant = specs.quant(r.quant);
@@ -885,13 +888,9 @@ export function predictVramRecords(
     const batch = r.batch > 0 && Number.isFinite(r.batch) ? r.batch : 1;
     return {
       ...base,
-      prediction: predictVram(coefficients, {
-        model,
-        quant,
-        context: r.contextLength,
-        batch,
-        backend: r.backend,
-      }),
+      prediction: cache.get([r.model, r.quant, r.backend, r.contextLength, batch], () =>
+        predictVram(coefficients, { model, quant, context: r.contextLength, batch, backend: r.backend }),
+      ),
       skipped: null,
     };
   });

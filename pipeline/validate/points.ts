@@ -14,6 +14,7 @@ import type { SpecLookup } from '../fit/types.ts';
 import { predictVramRecords } from '../fit/vram.ts';
 import type { AnyRecord, RecordSet } from '../records.ts';
 import { dict } from '../util/keys.ts';
+import { TupleCache } from '../util/memo.ts';
 import type { ValidationPoint } from './score.ts';
 
 export type ScoredModel = 'vram' | 'throughput' | 'scaling' | 'quality' | 'cost' | 'latency';
@@ -134,8 +135,11 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
   const latSkips = new Skips();
   const latency: ValidationPoint[] = [];
   const refGpu = specs.gpu(c.throughput.reference_gpu);
+  const tokPerSCache = new TupleCache<number | undefined>();
   for (const r of test.latency) {
-    const tokPerS = throughputFor(c, specs, r.model, r.quant, r.backend, r.gpu, refGpu);
+    const tokPerS = tokPerSCache.get([r.model, r.quant, r.backend, r.gpu], () =>
+      throughputFor(c, specs, r.model, r.quant, r.backend, r.gpu, refGpu),
+    );
     const p = predictLatencyRecord(c.latency, r, tokPerS === undefined ? {} : { tokPerS });
     if (p.status !== 'ok' || p.predictedMs === null) {
       latSkips.add('unseen_pair_without_throughput');

@@ -94,6 +94,15 @@ function resolveScoreOptions(options: ScoreOptions): Required<ScoreOptions> {
   return { worstK };
 }
 
+/**
+ * `scoreMetrics(points)` is `scoreModel(points, targets).metrics` alone: the overall metrics over the
+ * points whose actual and prediction are finite, without the per-backend, provenance and worst-point
+ * breakdowns (what the stability study needs from each of its seeds).
+ */
+export function scoreMetrics(points: readonly ValidationPoint[]): Metrics {
+  return metricsOf(points.filter((p) => Number.isFinite(p.actual) && Number.isFinite(p.predicted)));
+}
+
 function metricsOf(points: readonly ValidationPoint[]): Metrics {
   return computeMetrics(
     points.map((p) => p.actual),
@@ -133,8 +142,32 @@ export function pointError(point: ValidationPoint): PointError {
   };
 }
 
-function byId(a: PointError, b: PointError): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+/**
+ * The `k` points with the largest `error`, largest first, ties by id: one pass keeping a sorted
+ * list of at most k (no sort of every point), error columns added to the winners only.
+ */
+function worstOf(
+  points: readonly ValidationPoint[],
+  k: number,
+  error: (p: ValidationPoint) => number,
+): PointError[] {
+  const top: { p: ValidationPoint; e: number }[] = [];
+  const before = (a: { p: ValidationPoint; e: number }, b: { p: ValidationPoint; e: number }) =>
+    a.e > b.e || (a.e === b.e && a.p.id < b.p.id);
+  for (const p of points) {
+    if (k === 0) break;
+    const item = { p, e: error(p) };
+    if (top.length === k && !before(item, top[k - 1]!)) continue;
+    let i = top.length === k ? k - 1 : top.length;
+    top[i] = item;
+    while (i > 0 && before(top[i]!, top[i - 1]!)) {
+      const tmp = top[i - 1]!;
+      top[i - 1] = top[i]!;
+      top[i] = tmp;
+      i--;
+    }
+  }
+  return top.map((t) => pointError(t.p));
 }
 
 /**
@@ -162,12 +195,12 @@ export function scoreModel(
     [...groups.keys()].sort().map((backend) => [backend, metricsOf(groups.get(backend)!)] as const),
   );
 
-  const errors = scored.map(pointError);
-  const byAbsolute = [...errors].sort((a, b) => b.absError - a.absError || byId(a, b)).slice(0, worstK);
-  const byRelative = errors
-    .filter((e) => e.relError !== null)
-    .sort((a, b) => b.relError! - a.relError! || byId(a, b))
-    .slice(0, worstK);
+  const byAbsolute = worstOf(scored, worstK, (p) => Math.abs(p.predicted - p.actual));
+  const byRelative = worstOf(
+    scored.filter((p) => p.actual !== 0),
+    worstK,
+    (p) => Math.abs(p.predicted - p.actual) / Math.abs(p.actual),
+  );
 
   return {
     metrics,

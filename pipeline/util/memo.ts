@@ -1,0 +1,34 @@
+/**
+ * A cache keyed by a tuple of primitives (`['llama3.2-1b', 'Q4_K_M', 'ollama', 2048]`), held as
+ * nested `Map`s so a lookup hashes each (usually interned) part instead of building a joined string.
+ * Predictions depend only on a record's configuration, and a corpus has far fewer configurations
+ * than records: `TupleCache` lets a per-record loop compute each configuration once.
+ */
+export type TuplePart = string | number | boolean | null;
+
+export class TupleCache<V> {
+  readonly #root = new Map<TuplePart, unknown>();
+
+  /**
+   * `cache.get(parts, compute)` returns the value stored under `parts`, computing and storing it on
+   * the first request.
+   * @example cache.get([model, quant], () => predict(model, quant))
+   */
+  get(parts: readonly TuplePart[], compute: () => V): V {
+    let node = this.#root;
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = node.get(parts[i]!) as Map<TuplePart, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(parts[i]!, next);
+      }
+      node = next;
+    }
+    const key = parts[last]!;
+    if (node.has(key)) return node.get(key) as V;
+    const value = compute();
+    node.set(key, value);
+    return value;
+  }
+}

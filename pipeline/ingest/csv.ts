@@ -9,12 +9,48 @@ import type { Readable } from 'node:stream';
 import { CsvError, type Options, parse } from 'csv-parse';
 import type { Issue } from '../records.ts';
 
+/** A row's values by column name (a `Map` is one). */
+export interface RowValues extends Iterable<[string, string]> {
+  get(column: string): string | undefined;
+}
+
+/** A CSV row's values: the parser's field array read through the header's column index. */
+class CsvRowValues implements RowValues {
+  readonly #index: ReadonlyMap<string, number>;
+  readonly #fields: readonly string[];
+  constructor(index: ReadonlyMap<string, number>, fields: readonly string[]) {
+    this.#index = index;
+    this.#fields = fields;
+  }
+  get(column: string): string | undefined {
+    const i = this.#index.get(column);
+    return i === undefined ? undefined : (this.#fields[i] ?? '').trim();
+  }
+  *[Symbol.iterator](): Iterator<[string, string]> {
+    for (const [name, i] of this.#index) yield [name, (this.#fields[i] ?? '').trim()];
+  }
+}
+
 /** One data row: its (end) line and its values by header name. */
 export interface RawRow {
   /** 1-based line where the row ends (a quoted newline makes it end later than it starts). */
   readonly line: number;
-  readonly values: ReadonlyMap<string, string>;
+  readonly values: RowValues;
 }
+
+/** What `visitCsv` calls: once with the header, then once per well-formed data row. */
+export interface CsvVisitor {
+  /** Returns a reason to reject the whole file (a missing column), or null to go on. */
+  readonly header?: (header: readonly string[]) => string | null;
+  readonly row: (row: RawRow) => void;
+  /** A row rejected by the parser (`ragged_row`). */
+  readonly issue: (issue: Issue) => void;
+}
+
+/** How a visited file ended: read rows, or one reason the whole file is unusable. */
+export type CsvOutcome =
+  | { readonly ok: true; readonly header: readonly string[]; readonly read: number }
+  | { readonly ok: false; readonly reason: string };
 
 /** What a source file yields before field mapping. */
 export interface RawTable {
@@ -52,45 +88,66 @@ export const CSV_OPTIONS: Options<ParsedRecord, string[]> = {
  * as trimmed strings; rows with more or fewer fields than the header are rejected as
  * `ragged_row` at the line where they end. A file without a header row, with duplicate column
  * names, or with a syntax error yields one `unparseable_file` issue and no rows.
- * @example await readCsv(Readable.from(['a,b\n1,2\n']), 'x.csv') // { header: ['a','b'], rows: [{ line: 2, values: Map { a → '1', b → '2' } }], issues: [], read: 1 }
+ * @example await readCsv(Readable.from(['a,b\n1,2\n']), 'x.csv') // { header: ['a','b'], rows: [{ line: 2, values: a → '1', b → '2' }], issues: [], read: 1 }
  */
 export async function readCsv(stream: Readable, source: string): Promise<RawTable> {
-  const parser = stream.pipe(parse(CSV_OPTIONS as unknown as Options));
-  const records: ParsedRecord[] = [];
-  try {
-    for await (const rec of parser as AsyncIterable<ParsedRecord>) records.push(rec);
-  } catch (err) {
-    stream.destroy();
-    return fileFailure(source, describeCsvError(err));
-  }
-  const [first, ...data] = records;
-  if (!first) return fileFailure(source, 'empty file: no header row');
-  const header = first.fields.map((h) => h.trim());
-  const seen = new Set<string>();
-  for (const name of header) {
-    if (seen.has(name)) return fileFailure(source, `duplicate column name '${name}' in the header`);
-    seen.add(name);
-  }
   const rows: RawRow[] = [];
   const issues: Issue[] = [];
-  for (const rec of data) {
-    if (rec.fields.length !== header.length) {
-      issues.push({
-        source,
-        line: rec.line,
-        code: 'ragged_row',
-        severity: 'reject',
-        message: `row has ${rec.fields.length} fields, header has ${header.length}`,
-      });
-      continue;
+  const outcome = await visitCsv(stream, source, {
+    row: (row) => rows.push(row),
+    issue: (issue) => issues.push(issue),
+  });
+  if (!outcome.ok) return fileFailure(source, outcome.reason);
+  return { header: outcome.header, rows, issues, read: outcome.read };
+}
+
+/**
+ * `visitCsv(stream, source, visitor)` is `readCsv` without holding the file: each row goes to the
+ * visitor as soon as it is parsed and is not kept. When the outcome is not ok (a syntax error late
+ * in the file, a rejected header), rows already visited belong to a file that failed: the caller
+ * discards what it made of them.
+ */
+export async function visitCsv(stream: Readable, source: string, visitor: CsvVisitor): Promise<CsvOutcome> {
+  const parser = stream.pipe(parse(CSV_OPTIONS as unknown as Options));
+  let header: string[] | null = null;
+  let index: Map<string, number> | null = null;
+  let read = 0;
+  try {
+    for await (const rec of parser as AsyncIterable<ParsedRecord>) {
+      if (index === null || header === null) {
+        header = rec.fields.map((h) => h.trim());
+        index = new Map();
+        for (const [i, name] of header.entries()) {
+          if (index.has(name)) return fail(stream, `duplicate column name '${name}' in the header`);
+          index.set(name, i);
+        }
+        const rejected = visitor.header?.(header) ?? null;
+        if (rejected !== null) return fail(stream, rejected);
+        continue;
+      }
+      read++;
+      if (rec.fields.length !== header.length) {
+        visitor.issue({
+          source,
+          line: rec.line,
+          code: 'ragged_row',
+          severity: 'reject',
+          message: `row has ${rec.fields.length} fields, header has ${header.length}`,
+        });
+        continue;
+      }
+      visitor.row({ line: rec.line, values: new CsvRowValues(index, rec.fields) });
     }
-    const values = new Map<string, string>();
-    header.forEach((name, i) => {
-      values.set(name, (rec.fields[i] ?? '').trim());
-    });
-    rows.push({ line: rec.line, values });
+  } catch (err) {
+    return fail(stream, describeCsvError(err));
   }
-  return { header, rows, issues, read: data.length };
+  if (header === null) return { ok: false, reason: 'empty file: no header row' };
+  return { ok: true, header, read };
+}
+
+function fail(stream: Readable, reason: string): CsvOutcome {
+  stream.destroy();
+  return { ok: false, reason };
 }
 
 /** A table with no rows and one whole-file issue (line 0). */

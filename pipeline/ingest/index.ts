@@ -16,7 +16,7 @@ import type { Category, FieldValue, IngestedRow, Issue, IssueCode, SourceCount }
 import { PipelineError } from '../util/errors.ts';
 import { dict } from '../util/keys.ts';
 import { clip } from '../util/text.ts';
-import { fileFailure, type RawRow, type RawTable, readCsv } from './csv.ts';
+import { fileFailure, type RawRow, type RawTable, visitCsv } from './csv.ts';
 import {
   CATEGORY_FIELDS,
   checkDomain,
@@ -70,18 +70,47 @@ interface CompiledSource {
 }
 
 /**
- * `ingestSources(config, baseDir)` reads every source of the config (paths relative to `baseDir`)
- * and returns typed rows, issues and per-file counts. Bad mappings (an unknown field, a unit of the
- * wrong dimension) and missing files are `PipelineError`s raised before any row is read.
+ * Where ingested rows go as they are read. `mark` and `rollback` let ingest take back the rows of a
+ * file that fails part-way (a CSV syntax error near the end): a file is all or nothing.
+ */
+export interface RowSink {
+  add(row: IngestedRow): void;
+  /** An opaque position, handed back to `rollback`. */
+  mark(): unknown;
+  rollback(mark: unknown): void;
+}
+
+/** A sink that keeps the rows in an array. */
+function arraySink(rows: IngestedRow[]): RowSink {
+  return {
+    add: (row) => rows.push(row),
+    mark: () => rows.length,
+    rollback: (mark) => {
+      rows.length = mark as number;
+    },
+  };
+}
+
+/**
+ * `ingestSources(config, baseDir, sink?)` reads every source of the config (paths relative to
+ * `baseDir`) and returns typed rows, issues and per-file counts. CSV files are streamed: with a
+ * `sink`, each row is handed over as soon as it is mapped and nothing is kept here (`rows` is
+ * then empty). Bad mappings (an unknown field, a unit of the wrong dimension) and missing files are
+ * `PipelineError`s raised before any row is read.
  * @example const { rows, counts } = await ingestSources(parseConfig(text), '/repo')
  */
-export async function ingestSources(config: RefitConfig, baseDir: string): Promise<IngestResult> {
+export async function ingestSources(
+  config: RefitConfig,
+  baseDir: string,
+  sink?: RowSink,
+): Promise<IngestResult> {
   // 1. Check every mapping and expand every path before reading anything.
   const compiled = config.sources.map((s, i) => compileSource(s, i));
   const expanded: MatchedFile[][] = [];
   for (const src of compiled) expanded.push(await expandSource(src.config.path, baseDir));
 
   const rows: IngestedRow[] = [];
+  const out = sink ?? arraySink(rows);
   const issues: Issue[] = [];
   const counts: SourceCount[] = [];
   const files: MatchedFile[] = [];
@@ -94,24 +123,85 @@ export async function ingestSources(config: RefitConfig, baseDir: string): Promi
       if (usedLabels.has(label)) label = `${label} [source ${src.index + 1}]`;
       usedLabels.add(label);
       files.push(file);
-      const table = await readTable(src, file, label);
-      const result = mapTable(src, table, label);
-      appendAll(rows, result.rows);
-      appendAll(
-        issues,
-        [...table.issues, ...result.issues].sort((a, b) => a.line - b.line),
-      );
-      const rejected = table.read - result.rows.length;
+      const result = await ingestFile(src, file, label, out);
+      appendAll(issues, result.issues);
       counts.push({
         source: label,
         category: src.category,
-        read: table.read,
-        accepted: result.rows.length,
-        rejected,
+        read: result.read,
+        accepted: result.accepted,
+        rejected: result.read - result.accepted,
       });
     }
   }
   return { rows, issues, counts, files };
+}
+
+/** Reads one file into the sink: its issues in line order, rows read and accepted. */
+async function ingestFile(
+  src: CompiledSource,
+  file: MatchedFile,
+  label: string,
+  sink: RowSink,
+): Promise<{ issues: Issue[]; read: number; accepted: number }> {
+  const mark = sink.mark();
+  const issues: Issue[] = [];
+  let accepted = 0;
+  const take = (raw: RawRow) => {
+    const result = mapRow(src, raw);
+    if ('code' in result) {
+      issues.push({
+        source: label,
+        line: raw.line,
+        code: result.code,
+        severity: 'reject',
+        message: result.message,
+      });
+    } else {
+      sink.add({ category: src.category, source: label, line: raw.line, fields: result.fields });
+      accepted++;
+    }
+  };
+  const failed = (reason: string) => {
+    sink.rollback(mark);
+    return { issues: fileFailure(label, reason).issues.slice(), read: 0, accepted: 0 };
+  };
+  const format = formatOf(src, file);
+  if (format === 'csv') {
+    const outcome = await visitCsv(openStream(file.path), label, {
+      header: (header) => missingColumns(src, header),
+      row: take,
+      issue: (issue) => issues.push(issue),
+    });
+    return outcome.ok ? { issues, read: outcome.read, accepted } : failed(outcome.reason);
+  }
+  let table: RawTable;
+  try {
+    const text = await readText(file.path);
+    table = format === 'json' ? readJson(text, label, src.config.records) : readJsonLines(text, label);
+  } catch (err) {
+    if (err instanceof PipelineError && err.code === 'config') throw err;
+    return failed(`cannot read file: ${(err as Error).message}`);
+  }
+  if (table.header !== null) {
+    const missing = missingColumns(src, table.header);
+    if (missing !== null) return failed(missing);
+  }
+  for (const raw of table.rows) take(raw);
+  return {
+    issues: [...table.issues, ...issues].sort((a, b) => a.line - b.line),
+    read: table.read,
+    accepted,
+  };
+}
+
+/** Why a header lacks a column the config names explicitly, or null when it has them all. */
+function missingColumns(src: CompiledSource, header: readonly string[]): string | null {
+  const present = new Set(header);
+  const missing = src.columns.filter((c) => !present.has(c.column));
+  if (missing.length === 0) return null;
+  const list = missing.map((m) => `'${m.column}' (${m.usedBy})`).join(', ');
+  return `column ${list} not in the header (${header.join(', ')})`;
 }
 
 /**
@@ -240,30 +330,6 @@ function formatOf(src: CompiledSource, file: MatchedFile): 'csv' | 'json' | 'jso
   );
 }
 
-async function readTable(src: CompiledSource, file: MatchedFile, label: string): Promise<RawTable> {
-  const format = formatOf(src, file);
-  let table: RawTable;
-  try {
-    if (format === 'csv') table = await readCsv(openStream(file.path), label);
-    else {
-      const text = await readText(file.path);
-      table = format === 'json' ? readJson(text, label, src.config.records) : readJsonLines(text, label);
-    }
-  } catch (err) {
-    if (err instanceof PipelineError && err.code === 'config') throw err;
-    return fileFailure(label, `cannot read file: ${(err as Error).message}`);
-  }
-  if (table.header !== null) {
-    const present = new Set(table.header);
-    const missing = src.columns.filter((c) => !present.has(c.column));
-    if (missing.length > 0) {
-      const list = missing.map((m) => `'${m.column}' (${m.usedBy})`).join(', ');
-      return fileFailure(label, `column ${list} not in the header (${table.header.join(', ')})`);
-    }
-  }
-  return table;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Row mapping
 // ---------------------------------------------------------------------------------------------
@@ -271,30 +337,6 @@ async function readTable(src: CompiledSource, file: MatchedFile, label: string):
 interface Rejection {
   readonly code: IssueCode;
   readonly message: string;
-}
-
-function mapTable(
-  src: CompiledSource,
-  table: RawTable,
-  label: string,
-): { rows: IngestedRow[]; issues: Issue[] } {
-  const rows: IngestedRow[] = [];
-  const issues: Issue[] = [];
-  for (const raw of table.rows) {
-    const result = mapRow(src, raw);
-    if ('code' in result) {
-      issues.push({
-        source: label,
-        line: raw.line,
-        code: result.code,
-        severity: 'reject',
-        message: result.message,
-      });
-    } else {
-      rows.push({ category: src.category, source: label, line: raw.line, fields: result.fields });
-    }
-  }
-  return { rows, issues };
 }
 
 function mapRow(src: CompiledSource, raw: RawRow): { fields: Record<string, FieldValue> } | Rejection {

@@ -7,7 +7,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { parseConfig, type RefitConfig } from '../config.ts';
 import { fileExists, labelFor, readText, sha256File } from '../io/read.ts';
-import { normalise } from '../normalise/index.ts';
+import { createNormaliser } from '../normalise/index.ts';
 import { CATEGORIES, type Issue, type RecordSet, type SourceCount } from '../records.ts';
 import { createResolver, type LoadedRegistry, parseRegistry, type Resolver } from '../registry.ts';
 import { PipelineError } from '../util/errors.ts';
@@ -77,12 +77,14 @@ export async function loadCorpus(configPath: string, options: LoadOptions = {}):
   });
   const resolver = createResolver(registry);
 
-  const ingest = await ingestSources(config, baseDir);
+  // Rows are normalised as they are read (streaming: no raw rows are held); `finish` assigns ids.
+  const normaliser = createNormaliser(resolver);
+  const ingest = await ingestSources(config, baseDir, normaliser);
   options.onStage?.(
     'ingest',
     ingest.counts.reduce((n, c) => n + c.read, 0),
   );
-  const normalised = normalise(ingest.rows, resolver);
+  const normalised = normaliser.finish();
   options.onStage?.(
     'normalise',
     CATEGORIES.reduce((n, c) => n + normalised.records[c].length, 0),

@@ -75,6 +75,9 @@ interface Pending {
 /** Streaming form of `normalise`: `add` each ingested row as it is read, then `finish` once. */
 export interface Normaliser {
   add(row: IngestedRow): void;
+  /** The current position, to take back every row added after it with `rollback`. */
+  mark(): unknown;
+  rollback(mark: unknown): void;
   finish(): { records: RecordSet; issues: Issue[] };
 }
 
@@ -102,6 +105,12 @@ export function createNormaliser(resolver: Resolver, options: NormaliseOptions =
         return;
       }
       pending.push({ record, hash: sha1(contentOf(record)), explicitId: explicit === '' ? null : explicit });
+    },
+    mark: () => ({ pending: pending.length, issues: issues.length }),
+    rollback(mark) {
+      const at = mark as { pending: number; issues: number };
+      pending.length = at.pending;
+      issues.length = at.issues;
     },
     finish() {
       const records = assignIds(pending, idLength, issues);

@@ -40,13 +40,7 @@ import { splitAll, splitSide, splitsToJson } from './split/index.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
 import { latencyLeaveOnePairOut, scalingLeaveOneModelOut } from './validate/cross.ts';
-import {
-  type ModelPoints,
-  type PointsByModel,
-  SCORED_MODELS,
-  type ScoredModel,
-  validationPoints,
-} from './validate/points.ts';
+import { type PointsByModel, SCORED_MODELS, type ScoredModel, validationPoints } from './validate/points.ts';
 import { type GateResult, gateStatus, type ModelScore, scoreMetrics, scoreModel } from './validate/score.ts';
 import { runSpotChecks, type SpotCheckResult } from './validate/spot-checks.ts';
 import { type StabilityRun, type StabilitySummary, summariseStability } from './validate/stability.ts';
@@ -138,7 +132,7 @@ function runUnit(
     unit === 'config'
       ? {
           ...raw,
-          scaling: scalingLeaveOneModelOutOnce(corpus, config),
+          scaling: scalingLeaveOneModelOut(corpus.records.scaling, config),
           latency: latencyLeaveOnePairOut(
             corpus.records.latency,
             coefficientsOf(fitted),
@@ -148,24 +142,6 @@ function runUnit(
         }
       : raw;
   return { unit, split, fitted, points };
-}
-
-// Leave-one-model-out scaling uses every scaling record and no split: the same for every seed.
-const scalingLomo = new WeakMap<LoadedCorpus['records']['scaling'], Map<RefitConfig, ModelPoints>>();
-
-function scalingLeaveOneModelOutOnce(corpus: LoadedCorpus, config: RefitConfig): ModelPoints {
-  const records = corpus.records.scaling;
-  let byConfig = scalingLomo.get(records);
-  if (!byConfig) {
-    byConfig = new Map();
-    scalingLomo.set(records, byConfig);
-  }
-  let points = byConfig.get(config);
-  if (!points) {
-    points = scalingLeaveOneModelOut(records, config);
-    byConfig.set(config, points);
-  }
-  return points;
 }
 
 /** `runUnit` with every model scored in full (the published seed). */

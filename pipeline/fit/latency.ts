@@ -17,6 +17,7 @@ import { weightedMedian } from '../math/robust.ts';
 import type { LatencyRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey, dict } from '../util/keys.ts';
+import { TupleCache } from '../util/memo.ts';
 import { type Diagnostics, type FitResult, type Provenance, residualSummary } from './types.ts';
 
 /**
@@ -153,38 +154,44 @@ export function fitLatency(
 ): FitResult<LatencyCoefficients> {
   const o = resolveLatencyOptions(options);
   const metrics = new Set(o.serviceMetrics);
-  const groups = new Map<string, LatencyRecord[]>();
+  type Pair = { key: string; ms: number[]; weights: number[]; quants: Set<string> };
+  const groups: Pair[] = [];
+  const byPair = new TupleCache<Pair>();
   let skipped = 0;
   for (const r of train) {
     if (!isServiceRecord(r, metrics)) {
       skipped++;
       continue;
     }
-    const key = compositeKey(r.model, r.backend);
-    const list = groups.get(key);
-    if (list) list.push(r);
-    else groups.set(key, [r]);
+    const pair = byPair.get([r.model, r.backend], () => {
+      const created = {
+        key: compositeKey(r.model, r.backend),
+        ms: [],
+        weights: [],
+        quants: new Set<string>(),
+      };
+      groups.push(created);
+      return created;
+    });
+    pair.ms.push(r.ms);
+    pair.weights.push(r.weight);
+    pair.quants.add(r.quant);
   }
 
   const serviceTimes = dict<number>();
   const quants = dict<string[]>();
   const stats = dict<LatencyCoefficients['service_time_stats'][string]>();
   const residuals: number[] = [];
-  for (const key of [...groups.keys()].sort()) {
-    const list = groups.get(key)!;
-    const median = weightedMedian(
-      list.map((r) => r.ms),
-      list.map((r) => r.weight),
-    );
+  groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const { key, ms, weights, quants: seen } of groups) {
+    const median = weightedMedian(ms, weights);
     serviceTimes[key] = median;
-    quants[key] = [...new Set(list.map((r) => r.quant))].sort();
-    stats[key] = {
-      records: list.length,
-      weight: list.reduce((s, r) => s + r.weight, 0),
-      min: extent(list.map((r) => r.ms))![0],
-      max: extent(list.map((r) => r.ms))![1],
-    };
-    for (const r of list) residuals.push(median - r.ms);
+    quants[key] = [...seen].sort();
+    let weight = 0;
+    for (const w of weights) weight += w;
+    const [min, max] = extent(ms)!;
+    stats[key] = { records: ms.length, weight, min, max };
+    for (const y of ms) residuals.push(median - y);
   }
 
   const pairs = Object.keys(serviceTimes).length;

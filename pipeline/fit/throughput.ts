@@ -33,7 +33,7 @@ import {
   type LogLogSums,
   powerLawFromLogLogSums,
 } from '../math/power-law.ts';
-import { quantileSorted, type SpreadSummary } from '../math/robust.ts';
+import { quantileSorted, type SpreadSummary, sortPairs } from '../math/robust.ts';
 import type { GpuSpec, ModelSpec, QuantSpec, ThroughputRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey, dict, splitKey } from '../util/keys.ts';
@@ -366,7 +366,9 @@ function prepare(train: readonly ThroughputRecord[], o: ResolvedThroughputOption
   let multiAgent = 0;
   let invalid = 0;
   let nRecords = 0;
-  const groups = new Map<string, { r: ThroughputRecord; context: number; ys: Floats; ws: Floats }>();
+  type Group = { key: string; r: ThroughputRecord; context: number; ys: Floats; ws: Floats };
+  const groups: Group[] = [];
+  const byConfig = new TupleCache<Group>();
   for (const r of train) {
     if (r.nAgents !== 1) {
       multiAgent++;
@@ -378,12 +380,12 @@ function prepare(train: readonly ThroughputRecord[], o: ResolvedThroughputOption
     }
     nRecords++;
     const context = r.contextLength !== null && r.contextLength > 0 ? r.contextLength : o.defaultContext;
-    const key = internalKey([r.model, r.backend, r.quant, r.gpu, r.metric, String(context)]);
-    let g = groups.get(key);
-    if (!g) {
-      g = { r, context, ys: new Floats(), ws: new Floats() };
-      groups.set(key, g);
-    }
+    const g = byConfig.get([r.model, r.backend, r.quant, r.gpu, r.metric, context], () => {
+      const key = internalKey([r.model, r.backend, r.quant, r.gpu, r.metric, String(context)]);
+      const created = { key, r, context, ys: new Floats(), ws: new Floats() };
+      groups.push(created);
+      return created;
+    });
     g.ys.push(r.tokPerS);
     g.ws.push(r.weight > 0 && Number.isFinite(r.weight) ? r.weight : 1);
   }
@@ -393,23 +395,16 @@ function prepare(train: readonly ThroughputRecord[], o: ResolvedThroughputOption
     const g = o.specs.gpu(id);
     return g && g.bandwidthGbs > 0 ? g : undefined;
   });
-  const keys = [...groups.keys()].sort();
+  groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const modelIndex = new Map(
-    [...new Set(keys.map((k) => groups.get(k)!.r.model))].sort().map((m, i) => [m, i] as const),
+    [...new Set(groups.map((g) => g.r.model))].sort().map((m, i) => [m, i] as const),
   );
   const configs: Config[] = [];
-  for (const key of keys) {
-    const { r, context, ys: yRaw, ws: wRaw } = groups.get(key)!;
+  for (const { r, context, ys: yRaw, ws: wRaw } of groups) {
     let ys = yRaw.values();
     let ws = wRaw.values();
     if (ws.every((w) => w === ws[0])) ys.sort();
-    else {
-      const order = Array.from(ys, (_, i) => i).sort((a, b) => ys[a]! - ys[b]! || ws[a]! - ws[b]!);
-      const y0 = ys;
-      const w0 = ws;
-      ys = Float64Array.from(order, (i) => y0[i]!);
-      ws = Float64Array.from(order, (i) => w0[i]!);
-    }
+    else ({ values: ys, weights: ws } = sortPairs(ys, ws));
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;

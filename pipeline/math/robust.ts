@@ -41,22 +41,74 @@ export function weightedMedian(values: readonly number[], weights: readonly numb
   if (values.length !== weights.length) {
     throw new Error(`weightedMedian: ${values.length} values but ${weights.length} weights`);
   }
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < values.length; i++) if (weights[i]! > 0) pairs.push([values[i]!, weights[i]!]);
-  if (pairs.length === 0) throw new Error('weightedMedian requires at least one positive weight');
-  pairs.sort((a, b) => a[0] - b[0]);
+  let m = 0;
+  for (let i = 0; i < values.length; i++) if (weights[i]! > 0) m++;
+  if (m === 0) throw new Error('weightedMedian requires at least one positive weight');
+  const v = new Float64Array(m);
+  const w = new Float64Array(m);
+  for (let i = 0, k = 0; i < values.length; i++) {
+    if (weights[i]! > 0) {
+      v[k] = values[i]!;
+      w[k++] = weights[i]!;
+    }
+  }
+  // Equal values may come in any order: the median is the same value either way.
+  const sorted = sortPairs(v, w);
   let total = 0;
-  for (const [, w] of pairs) total += w;
+  for (let i = 0; i < m; i++) total += sorted.weights[i]!;
   const half = total / 2;
   let cum = 0;
-  for (let i = 0; i < pairs.length; i++) {
-    cum += pairs[i]![1];
-    if (Math.abs(cum - half) <= 1e-12 * total && i + 1 < pairs.length) {
-      return (pairs[i]![0] + pairs[i + 1]![0]) / 2;
+  for (let i = 0; i < m; i++) {
+    cum += sorted.weights[i]!;
+    if (Math.abs(cum - half) <= 1e-12 * total && i + 1 < m) {
+      return (sorted.values[i]! + sorted.values[i + 1]!) / 2;
     }
-    if (cum > half) return pairs[i]![0];
+    if (cum > half) return sorted.values[i]!;
   }
-  return pairs[pairs.length - 1]![0];
+  return sorted.values[m - 1]!;
+}
+
+/**
+ * `sortPairs(values, weights)` sorts (value, weight) pairs by value, then by weight, into new
+ * arrays. When the values are distinct (the usual case for measurements) it sorts a copy natively
+ * and places each weight by binary search, avoiding a comparator sort; ties fall back to one.
+ * @example sortPairs(Float64Array.of(3, 1), Float64Array.of(5, 7)) // { values: [1, 3], weights: [7, 5] }
+ */
+export function sortPairs(
+  values: Float64Array,
+  weights: Float64Array,
+): { values: Float64Array; weights: Float64Array } {
+  const n = values.length;
+  const sorted = values.slice().sort();
+  let distinct = true;
+  for (let i = 1; i < n; i++) {
+    if (!(sorted[i - 1]! < sorted[i]!)) {
+      distinct = false;
+      break;
+    }
+  }
+  if (distinct) {
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = values[i]!;
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid]! < x) lo = mid + 1;
+        else hi = mid;
+      }
+      w[lo] = weights[i]!;
+    }
+    return { values: sorted, weights: w };
+  }
+  const order = Array.from(values, (_, i) => i).sort(
+    (a, b) => values[a]! - values[b]! || weights[a]! - weights[b]!,
+  );
+  return {
+    values: Float64Array.from(order, (i) => values[i]!),
+    weights: Float64Array.from(order, (i) => weights[i]!),
+  };
 }
 
 /** Centre and spread of a sample: type-7 median, 10th and 90th percentiles, and its size. */

@@ -32,3 +32,24 @@ export class TupleCache<V> {
     return value;
   }
 }
+
+/**
+ * A cache keyed by two objects, held weakly: `get(records, config, compute)` computes once per
+ * (record array, config) pair, and forgets both when they are no longer used. For results that do
+ * not depend on the split seed, which a refit would otherwise recompute for every seed.
+ */
+export class ObjectPairCache<A extends object, B extends object, V> {
+  readonly #byA = new WeakMap<A, WeakMap<B, V>>();
+
+  get(a: A, b: B, compute: () => V): V {
+    let byB = this.#byA.get(a);
+    if (!byB) {
+      byB = new WeakMap();
+      this.#byA.set(a, byB);
+    }
+    if (byB.has(b)) return byB.get(b) as V;
+    const value = compute();
+    byB.set(b, value);
+    return value;
+  }
+}

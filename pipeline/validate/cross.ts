@@ -12,6 +12,7 @@ import { predictThroughput } from '../fit/throughput.ts';
 import type { SpecLookup } from '../fit/types.ts';
 import type { LatencyRecord, ScalingRecord } from '../records.ts';
 import { compositeKey, dict } from '../util/keys.ts';
+import { ObjectPairCache, TupleCache } from '../util/memo.ts';
 import type { ModelPoints } from './points.ts';
 import type { ValidationPoint } from './score.ts';
 
@@ -20,6 +21,13 @@ import type { ValidationPoint } from './score.ts';
  * held-out model's η(N) (its pairs fall back to the backend defaults derived from the others).
  */
 export function scalingLeaveOneModelOut(records: readonly ScalingRecord[], config: RefitConfig): ModelPoints {
+  // No split is involved: every seed of a refit gets the same points.
+  return lomoPoints.get(records, config, () => computeScalingLeaveOneModelOut(records, config));
+}
+
+const lomoPoints = new ObjectPairCache<readonly ScalingRecord[], RefitConfig, ModelPoints>();
+
+function computeScalingLeaveOneModelOut(records: readonly ScalingRecord[], config: RefitConfig): ModelPoints {
   const models = [...new Set(records.map((r) => r.model))].sort();
   const points: ValidationPoint[] = [];
   for (const held of models) {
@@ -62,30 +70,23 @@ export function latencyLeaveOnePairOut(
   config: RefitConfig,
   specs: SpecLookup,
 ): ModelPoints {
-  const full = fitLatency(records, {
-    utilisationCap: config.defaults.utilisation_cap,
-    tailFactor: config.defaults.tail_factor,
-    avgOutputTokens: config.defaults.avg_output_tokens,
-  }).coefficients;
+  const full = fullLatencyFit(records, config);
   const refGpu = specs.gpu(coefficients.throughput.reference_gpu);
-  const withheld = new Map<string, LatencyCoefficients>();
-  const throughputOf = new Map<string, number | undefined>();
+  const withheld = new TupleCache<LatencyCoefficients>();
+  const throughputOf = new TupleCache<number | undefined>();
   const points: ValidationPoint[] = [];
   let skipped = 0;
   for (const r of records) {
-    const pair = compositeKey(r.model, r.backend);
-    let fit = withheld.get(pair);
-    if (!fit) {
-      fit = {
+    const fit = withheld.get([r.model, r.backend], () => {
+      const pair = compositeKey(r.model, r.backend);
+      return {
         ...full,
         service_times: without(full.service_times, pair),
         service_time_quants: without(full.service_time_quants, pair),
         service_time_stats: without(full.service_time_stats, pair),
       };
-      withheld.set(pair, fit);
-    }
-    const tpKey = compositeKey(r.model, r.backend, r.quant, r.gpu);
-    if (!throughputOf.has(tpKey)) {
+    });
+    const tokPerS = throughputOf.get([r.model, r.backend, r.quant, r.gpu], () => {
       const quant = specs.quant(r.quant);
       const gpu = specs.gpu(r.gpu) ?? refGpu;
       const model = specs.model(r.model);
@@ -100,9 +101,8 @@ export function latencyLeaveOnePairOut(
               referenceGpu: refGpu,
             })
           : undefined;
-      throughputOf.set(tpKey, tp && tp.provenance !== 'unknown' ? tp.tokPerS : undefined);
-    }
-    const tokPerS = throughputOf.get(tpKey);
+      return tp && tp.provenance !== 'unknown' ? tp.tokPerS : undefined;
+    });
     const p = predictLatencyRecord(fit, r, tokPerS === undefined ? {} : { tokPerS });
     if (p.status !== 'ok' || p.predictedMs === null) {
       skipped++;
@@ -121,6 +121,22 @@ export function latencyLeaveOnePairOut(
     });
   }
   return { points, skipped: skipped > 0 ? { unseen_pair_without_throughput: skipped } : {} };
+}
+
+// The full fit uses every latency record and no split: the same for every seed of a refit.
+const fullFits = new ObjectPairCache<readonly LatencyRecord[], RefitConfig, LatencyCoefficients>();
+
+function fullLatencyFit(records: readonly LatencyRecord[], config: RefitConfig): LatencyCoefficients {
+  return fullFits.get(
+    records,
+    config,
+    () =>
+      fitLatency(records, {
+        utilisationCap: config.defaults.utilisation_cap,
+        tailFactor: config.defaults.tail_factor,
+        avgOutputTokens: config.defaults.avg_output_tokens,
+      }).coefficients,
+  );
 }
 
 /** A copy of a null-prototype table without `key`. */

@@ -139,8 +139,14 @@ export const RefitConfigSchema = z.strictObject({
     .strictObject({
       /** Repeat split + fit over this many seeds and report the spread (0 disables). */
       seeds: z.number().int().nonnegative().default(20),
+      /**
+       * Records per category the stability seeds use: a larger category is replaced by one seeded
+       * uniform subsample of this size for every stability seed (null: always every record). The
+       * published split, fit and gate always use every record.
+       */
+      max_records: z.number().int().positive().nullable().default(25_000),
     })
-    .default({ seeds: 20 }),
+    .default({ seeds: 20, max_records: 25_000 }),
   registry: z
     .strictObject({
       models: z.string().min(1).default('datasets/registry/models.csv'),

@@ -34,9 +34,9 @@ import { type LoadedCorpus, loadCorpus } from './ingest/load.ts';
 import { fileExists, readText, sha256File } from './io/read.ts';
 import { acquireLock, type PublishFile, publishFiles, releaseLock, sha256 } from './io/write.ts';
 import { createPredictor } from './predict.ts';
-import type { Category, SplitSet, SplitUnit } from './records.ts';
+import type { Category, RecordSet, SplitSet, SplitUnit } from './records.ts';
 import { CATEGORIES } from './records.ts';
-import { splitAll, splitSide, splitsToJson } from './split/index.ts';
+import { splitAll, splitSide, splitsToJson, subsample } from './split/index.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
 import { latencyLeaveOnePairOut, scalingLeaveOneModelOut } from './validate/cross.ts';
@@ -114,11 +114,12 @@ function targetsFor(targets: ModelTargets, model: ScoredModel): TargetSet {
 /** Split, fit and predict the held-out points of one unit with one seed. */
 function runUnit(
   corpus: LoadedCorpus,
+  records: RecordSet,
   config: RefitConfig,
   unit: SplitUnit,
   seed: string,
 ): Omit<UnitRun, 'scores'> {
-  const split = splitAll(corpus.records, {
+  const split = splitAll(records, {
     unit,
     seed,
     testFraction: config.split.test_fraction,
@@ -132,13 +133,8 @@ function runUnit(
     unit === 'config'
       ? {
           ...raw,
-          scaling: scalingLeaveOneModelOut(corpus.records.scaling, config),
-          latency: latencyLeaveOnePairOut(
-            corpus.records.latency,
-            coefficientsOf(fitted),
-            config,
-            corpus.resolver,
-          ),
+          scaling: scalingLeaveOneModelOut(records.scaling, config),
+          latency: latencyLeaveOnePairOut(records.latency, coefficientsOf(fitted), config, corpus.resolver),
         }
       : raw;
   return { unit, split, fitted, points };
@@ -146,7 +142,7 @@ function runUnit(
 
 /** `runUnit` with every model scored in full (the published seed). */
 function scoredUnit(corpus: LoadedCorpus, config: RefitConfig, unit: SplitUnit, seed: string): UnitRun {
-  const run = runUnit(corpus, config, unit, seed);
+  const run = runUnit(corpus, corpus.records, config, unit, seed);
   const scores = {} as Record<ScoredModel, ModelScore>;
   for (const model of SCORED_MODELS) {
     scores[model] = scoreModel(run.points[model].points, targetsFor(config.targets[unit], model));
@@ -170,15 +166,24 @@ function stabilityStudy(
     cost: [],
     latency: [],
   };
+  // Above `max_records` per category, every stability seed splits one seeded subsample: the
+  // spread it reports is then that of the smaller sample (wider, never narrower, than the full
+  // corpus's), at a cost that stops growing with the corpus.
+  const maxRecords = config.stability.max_records;
+  const records =
+    maxRecords === null ? corpus.records : subsample(corpus.records, maxRecords, `${config.seed}/stability`);
   for (let i = 1; i <= k; i++) {
     const seed = `${config.seed}/stability/${i}`;
-    const { points } = runUnit(corpus, config, unit, seed);
+    const { points } = runUnit(corpus, records, config, unit, seed);
     for (const model of SCORED_MODELS)
       runs[model].push({ seed, metrics: scoreMetrics(points[model].points) });
   }
   const out = {} as Record<ScoredModel, StabilitySummary>;
   for (const model of SCORED_MODELS)
-    out[model] = summariseStability(runs[model], targetsFor(config.targets[unit], model));
+    out[model] = summariseStability(runs[model], targetsFor(config.targets[unit], model), {
+      used: records[model].length,
+      total: corpus.records[model].length,
+    });
   return out;
 }
 

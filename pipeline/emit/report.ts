@@ -482,6 +482,12 @@ function metricCells(m: Metrics): Cell[] {
 const METRIC_HEADERS = ['n', 'R²', 'RMSE', 'MAE', 'MAPE', 'bias'];
 const METRIC_ALIGN = METRIC_HEADERS.map(() => 'right' as const);
 
+function recordsText(r: StabilitySummary['records']): string {
+  return r.used === r.total
+    ? `all ${formatNumber(r.total)}`
+    : `${formatNumber(r.used)} of ${formatNumber(r.total)}`;
+}
+
 function stabilityTables(stability: Readonly<Record<string, StabilitySummary>>): string {
   const models = modelsOf(stability);
   const spreadRows: Cell[][] = [];
@@ -498,6 +504,7 @@ function stabilityTables(stability: Readonly<Record<string, StabilitySummary>>):
         sp.median,
         `${formatNumber(sp.p10)} – ${formatNumber(sp.p90)}`,
         `${sp.n}/${s.runs}`,
+        recordsText(s.records),
       ]);
     }
     for (const t of s.targets) {
@@ -510,10 +517,13 @@ function stabilityTables(stability: Readonly<Record<string, StabilitySummary>>):
     `#### Stability over ${runs.length === 1 ? runs[0] : runs.join('/')} split seeds`,
     '',
     'Median and 10th–90th percentile (type-7 quantiles) of each metric across repeated split + fit runs.',
+    'A category larger than `stability.max_records` is split as one seeded subsample of that size ("records split"): its spread is that of the smaller sample, wider than the full corpus\'s would be.',
     '',
   );
   if (spreadRows.length)
-    out.push(markdownTable(['model', 'metric', 'median', 'p10 – p90', 'runs defined'], spreadRows));
+    out.push(
+      markdownTable(['model', 'metric', 'median', 'p10 – p90', 'runs defined', 'records split'], spreadRows),
+    );
   if (passRows.length) {
     out.push(markdownTable(['model', 'target', 'passed', 'pass rate', 'insufficient runs'], passRows));
   }

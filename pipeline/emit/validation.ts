@@ -72,6 +72,8 @@ const SpreadSchema = z
 
 const StabilitySchema = z.strictObject({
   runs: count,
+  /** Records of the category each run split (`used`) out of the corpus's (`total`). */
+  records: z.strictObject({ used: count, total: count }),
   /** Median and type-7 10th/90th percentiles over the runs. */
   metrics: z.strictObject({
     r2: SpreadSchema,
@@ -184,6 +186,7 @@ function scoreJson(s: ModelScore): z.infer<typeof ModelScoreSchema> {
 function stabilityJson(s: StabilitySummary): z.infer<typeof StabilitySchema> {
   return {
     runs: s.runs,
+    records: { used: s.records.used, total: s.records.total },
     metrics: s.metrics,
     targets: s.targets.map(({ passRate, ...rest }) => ({ ...rest, pass_rate: passRate })),
   };

@@ -300,6 +300,45 @@ export function splitAll(set: RecordSet, options: SplitOptions): SplitSet {
   };
 }
 
+/**
+ * `subsample(set, maxRecords, seed)` keeps every category of at most `maxRecords` records and
+ * replaces a larger one by a seeded uniform sample of exactly `maxRecords` (in the input's order).
+ * The result is memoised per (record set, size, seed), so repeated calls return the same arrays and
+ * the split plans built on them are reused.
+ * @example subsample(records, 25_000, '42').throughput.length // min(25000, records.throughput.length)
+ */
+export function subsample(set: RecordSet, maxRecords: number, seed: string): RecordSet {
+  if (!(Number.isInteger(maxRecords) && maxRecords > 0)) {
+    throw new PipelineError('config', `subsample size must be a positive whole number, got ${maxRecords}`);
+  }
+  const key = `${maxRecords}|${seed}`;
+  let bySize = samples.get(set);
+  if (!bySize) {
+    bySize = new Map();
+    samples.set(set, bySize);
+  }
+  const cached = bySize.get(key);
+  if (cached) return cached;
+  const pick = <T extends AnyRecord>(records: readonly T[], category: Category): readonly T[] => {
+    if (records.length <= maxRecords) return records;
+    const order = shuffledIndices(records.length, createRng(`${seed}|subsample|${category}`));
+    const kept = order.subarray(0, maxRecords).sort();
+    return Array.from(kept, (i) => records[i]!);
+  };
+  const out: RecordSet = {
+    throughput: pick(set.throughput, 'throughput'),
+    vram: pick(set.vram, 'vram'),
+    quality: pick(set.quality, 'quality'),
+    latency: pick(set.latency, 'latency'),
+    cost: pick(set.cost, 'cost'),
+    scaling: pick(set.scaling, 'scaling'),
+  };
+  bySize.set(key, out);
+  return out;
+}
+
+const samples = new WeakMap<RecordSet, Map<string, RecordSet>>();
+
 /** The audit form of a split: ids per side, sorted. */
 export interface SplitsJson {
   readonly seed: string;

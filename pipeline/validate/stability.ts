@@ -46,6 +46,8 @@ export interface TargetPassRate {
 export interface StabilitySummary {
   /** Number of runs (seeds). */
   readonly runs: number;
+  /** Records of the model's category each run split: `used` of the corpus's `total`. */
+  readonly records: { readonly used: number; readonly total: number };
   /** Per metric; null when the metric was undefined in every run. */
   readonly metrics: Readonly<Record<StabilityMetric, MetricSpread | null>>;
   readonly targets: readonly TargetPassRate[];
@@ -92,7 +94,11 @@ export function spread(values: readonly (number | null)[]): MetricSpread | null 
  * passed, failed or had insufficient data (judged exactly as `evaluateTargets` judges one run).
  * @example summariseStability(runs, { r2_min: 0.85 }).targets[0].passRate // 0.8 when 16 of 20 seeds pass
  */
-export function summariseStability(runs: readonly StabilityRun[], targets: TargetSet): StabilitySummary {
+export function summariseStability(
+  runs: readonly StabilityRun[],
+  targets: TargetSet,
+  records: StabilitySummary['records'],
+): StabilitySummary {
   const metrics = {} as Record<StabilityMetric, MetricSpread | null>;
   for (const m of STABILITY_METRICS) metrics[m] = spread(runs.map((r) => r.metrics[m]));
 
@@ -119,5 +125,5 @@ export function summariseStability(runs: readonly StabilityRun[], targets: Targe
       passRate: runs.length > 0 ? passed / runs.length : 0,
     };
   });
-  return { runs: runs.length, metrics, targets: rates };
+  return { runs: runs.length, records, metrics, targets: rates };
 }

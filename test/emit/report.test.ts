@@ -54,6 +54,7 @@ function sampleData(withDrift = false): RefitReportData {
     vram: summariseStability(
       [1, 2, 3, 4].map((i) => ({ seed: String(i), metrics: computeMetrics([1, 2, 3], [1, 2, 3 + i / 10]) })),
       { r2_min: 0.95 },
+      { used: 25_000, total: 80_000 },
     ),
   };
   const coefficients = referenceSections();

@@ -35,6 +35,7 @@ function sampleInput() {
     vram: summariseStability(
       [1, 2, 3].map((i) => ({ seed: String(i), metrics: computeMetrics([1, 2, 3], [1, 2, 3 + i / 10]) })),
       { r2_min: 0.95 },
+      { used: 3, total: 3 },
     ),
   };
   return {

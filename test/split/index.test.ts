@@ -7,6 +7,7 @@ import {
   splitAll,
   splitsToJson,
   stratifiedSplit,
+  subsample,
 } from '../../pipeline/split/index.ts';
 import { PipelineError } from '../../pipeline/util/errors.ts';
 import { tpRecord } from './fixtures.ts';
@@ -139,5 +140,32 @@ describe('splitAll / splitsToJson', () => {
     expect([...train, ...test].sort()).toEqual(ids(set.throughput));
     expect([...train].sort()).toEqual(train);
     expect(json.categories.cost).toEqual({ train: [], test: [] });
+  });
+});
+
+describe('subsample', () => {
+  const many = Array.from({ length: 50 }, (_, i) => tpRecord(i, `m${i % 3}`, 'b', 'Q4_0', 2048, 1));
+  const set = { throughput: many, vram: [], quality: [], latency: [], cost: [], scaling: [] };
+
+  it('subsample(set, k, seed) keeps k of a larger category, in input order, and small ones whole', () => {
+    const s = subsample(set, 20, 'x');
+    expect(s.throughput).toHaveLength(20);
+    const positions = s.throughput.map((r) => many.indexOf(r));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(new Set(positions).size).toBe(20);
+    expect(subsample(set, 50, 'x').throughput).toBe(many);
+  });
+
+  it('subsample is deterministic per seed and memoised per (set, size, seed)', () => {
+    expect(subsample(set, 20, 'x')).toBe(subsample(set, 20, 'x'));
+    const other = { ...set };
+    expect(subsample(other, 20, 'x').throughput).toEqual(subsample(set, 20, 'x').throughput);
+    expect(subsample(set, 20, 'y').throughput).not.toEqual(subsample(set, 20, 'x').throughput);
+  });
+
+  it('subsample rejects a size that is not a positive whole number', () => {
+    expect(() => subsample(set, 0, 'x')).toThrow(/positive whole number/);
+    expect(() => subsample(set, 2.5, 'x')).toThrow(/positive whole number/);
   });
 });

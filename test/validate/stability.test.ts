@@ -55,12 +55,14 @@ describe('spread', () => {
   });
 });
 
+const ALL = { used: 10, total: 10 };
+
 describe('summariseStability', () => {
   const r2s = [0.84, 0.86, 0.87, 0.83, 0.9, 0.88, 0.86, 0.85, 0.91, 0.8];
   const runs: StabilityRun[] = r2s.map((r2, i) => ({ seed: String(i), metrics: metricsWith(r2, 10 + i) }));
 
   it('summariseStability(runs, targets) counts how often each target passes', () => {
-    const s = summariseStability(runs, { r2_min: 0.85, rmse_max: 14 });
+    const s = summariseStability(runs, { r2_min: 0.85, rmse_max: 14 }, ALL);
     expect(s.runs).toBe(10);
     expect(s.targets).toEqual([
       { metric: 'r2', op: '>=', target: 0.85, passed: 7, failed: 3, insufficient: 0, passRate: 0.7 },
@@ -69,7 +71,7 @@ describe('summariseStability', () => {
   });
 
   it('summariseStability(runs, targets) gives the type-7 spread of every metric', () => {
-    const s = summariseStability(runs, {});
+    const s = summariseStability(runs, {}, ALL);
     expect(s.metrics.r2!.median).toBeCloseTo(quantile(r2s, 0.5), 12);
     expect(s.metrics.r2!.p10).toBeCloseTo(quantile(r2s, 0.1), 12);
     expect(s.metrics.r2!.p90).toBeCloseTo(quantile(r2s, 0.9), 12);
@@ -83,14 +85,15 @@ describe('summariseStability', () => {
       { seed: 'b', metrics: computeMetrics([1], [1]) },
       { seed: 'c', metrics: computeMetrics([2, 2], [2, 2]) },
     ];
-    const [r2] = summariseStability(mixed, { r2_min: 0.5 }).targets;
+    const [r2] = summariseStability(mixed, { r2_min: 0.5 }, ALL).targets;
     expect(r2).toMatchObject({ passed: 1, failed: 0, insufficient: 2 });
     expect(r2!.passRate).toBeCloseTo(1 / 3, 12);
   });
 
   it('summariseStability([], targets) lists the targets with no runs', () => {
-    const s = summariseStability([], { mape_max: 0.25 });
+    const s = summariseStability([], { mape_max: 0.25 }, ALL);
     expect(s.runs).toBe(0);
+    expect(s.records).toEqual(ALL);
     expect(s.metrics.r2).toBeNull();
     expect(s.targets).toEqual([
       { metric: 'mape', op: '<=', target: 0.25, passed: 0, failed: 0, insufficient: 0, passRate: 0 },

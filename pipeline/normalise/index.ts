@@ -512,13 +512,18 @@ function assignIds(pending: readonly Pending[], idLength: number, issues: Issue[
   const byCategory = new Map<Category, AnyRecord[]>(CATEGORIES.map((c) => [c, []]));
   // Sorting by (hash, provenance) puts duplicates side by side and the records in id order.
   const content = sortByHash(pending.filter((p) => p.explicitId === null));
-  let k = 0;
-  for (let i = 0; i < content.length; i++) {
-    const p = content[i]!;
-    k = i > 0 && content[i - 1]!.hash === p.hash ? k + 1 : 1;
-    const base = hexPrefix(p.hash, idLength);
-    p.record.id = k === 1 ? base : `${base}#${k}`;
-    byCategory.get(p.record.category)!.push(p.record);
+  for (let start = 0; start < content.length; ) {
+    let end = start + 1;
+    while (end < content.length && content[end]!.hash === content[start]!.hash) end++;
+    const base = hexPrefix(content[start]!.hash, idLength);
+    const run = content.slice(start, end);
+    run.forEach((p, k) => {
+      p.record.id = k === 0 ? base : `${base}#${k + 1}`;
+    });
+    // Ids compare as text: from ten copies on, `#10` sorts before `#2`.
+    if (run.length >= 10) run.sort((a, b) => byText(a.record.id, b.record.id));
+    for (const p of run) byCategory.get(p.record.category)!.push(p.record);
+    start = end;
   }
   const explicit = new Map<string, Pending[]>();
   for (const p of pending) {

@@ -20,6 +20,7 @@ import {
 } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey } from '../util/keys.ts';
+import { TupleCache, type TuplePart } from '../util/memo.ts';
 
 export type StratifyKey = 'model' | 'backend' | 'quant' | 'gpu';
 
@@ -81,19 +82,23 @@ function resolveSplitOptions(options: SplitOptions): Required<SplitOptions> {
  * @example configKey(throughputRecord) // 'llama3.2-1b|ollama|Q8_0|rtx-4080-laptop|2048|1'
  */
 export function configKey(r: AnyRecord): string {
+  return compositeKey(...configParts(r).map((v) => (v === null ? '' : String(v))));
+}
+
+/** The values `configKey` joins, unformatted (for lookups that need no string). */
+function configParts(r: AnyRecord): TuplePart[] {
   const base = [r.model, r.backend, r.quant, r.gpu];
-  const opt = (v: number | null) => (v === null ? '' : String(v));
   switch (r.category) {
     case 'throughput':
-      return compositeKey(...base, opt(r.contextLength), String(r.nAgents));
+      return [...base, r.contextLength, r.nAgents];
     case 'vram':
-      return compositeKey(...base, String(r.contextLength), String(r.batch));
+      return [...base, r.contextLength, r.batch];
     case 'latency':
-      return compositeKey(...base, String(r.concurrency), opt(r.arrivalRate));
+      return [...base, r.concurrency, r.arrivalRate];
     case 'scaling':
-      return compositeKey(...base, String(r.nAgents));
+      return [...base, r.nAgents];
     default:
-      return compositeKey(...base);
+      return base;
   }
 }
 
@@ -125,8 +130,9 @@ interface StratumDraft {
   /** Record unit: consecutive equal ids form one unit (ranks ascend in id order). */
   lastId: string | null;
   readonly units: number[][];
-  /** Configuration unit: unit key → index in `units`. */
-  readonly byKey: Map<string, number>;
+  /** Configuration unit: each unit's key, and the unit of a configuration's values. */
+  readonly keys: string[];
+  readonly byParts: TupleCache<number>;
 }
 
 const plans = new WeakMap<readonly AnyRecord[], Map<string, SplitPlan>>();
@@ -192,7 +198,8 @@ function buildPlan(
             rngSuffix: `|${r.category}|${stratumKey}`,
             lastId: null,
             units: [],
-            byKey: new Map(),
+            keys: [],
+            byParts: new TupleCache(),
           };
           node.set(value, stratum);
           all.push(stratum);
@@ -211,12 +218,12 @@ function buildPlan(
       else s.units.push([rank]);
       s.lastId = r.id;
     } else {
-      const key = configKey(r);
-      const at = s.byKey.get(key);
-      if (at === undefined) {
-        s.byKey.set(key, s.units.length);
-        s.units.push([rank]);
-      } else s.units[at]!.push(rank);
+      const at = s.byParts.get(configParts(r), () => {
+        s.keys.push(configKey(r));
+        s.units.push([]);
+        return s.units.length - 1;
+      });
+      s.units[at]!.push(rank);
     }
   }
   return {
@@ -230,7 +237,10 @@ function flatten(s: StratumDraft, unit: SplitUnit): PlannedStratum {
   const units =
     unit === 'record'
       ? s.units
-      : [...s.byKey.entries()].sort((a, b) => byText(a[0], b[0])).map(([, at]) => s.units[at]!);
+      : s.keys
+          .map((key, at) => ({ key, at }))
+          .sort((a, b) => byText(a.key, b.key))
+          .map(({ at }) => s.units[at]!);
   const starts = new Int32Array(units.length + 1);
   let total = 0;
   units.forEach((u, i) => {

@@ -272,3 +272,17 @@ describe('normalise', () => {
     expect(rows[0]!.fields.model).toBe('llama3.2-1b');
   });
 });
+
+describe('normalise: many exact duplicates', () => {
+  it('normalise numbers twelve identical rows #2…#12 and returns them in id (text) order', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => row('throughput', { tok_per_s: 10 }, 'a.csv', i + 2));
+    const { records } = normalise(rows, resolver);
+    const ids = records.throughput.map((r) => r.id);
+    expect(ids).toHaveLength(12);
+    expect(new Set(ids).size).toBe(12);
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids.filter((id) => id.includes('#')).sort()).toEqual(
+      Array.from({ length: 11 }, (_, i) => `${ids[0]}#${i + 2}`).sort(),
+    );
+  });
+});

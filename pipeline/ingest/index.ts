@@ -14,7 +14,6 @@ import { expandSource, type MatchedFile, openStream, readText } from '../io/read
 import { appendAll } from '../math/extent.ts';
 import type { Category, FieldValue, IngestedRow, Issue, IssueCode, SourceCount } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
-import { dict } from '../util/keys.ts';
 import { clip } from '../util/text.ts';
 import { fileFailure, type RawRow, type RawTable, visitCsv } from './csv.ts';
 import {
@@ -355,7 +354,9 @@ function mapRow(src: CompiledSource, raw: RawRow): { fields: Record<string, Fiel
       return { code: 'excluded', message: `${x.column}='${clip(value)}' is excluded by the config` };
     }
   }
-  const fields = dict<FieldValue>();
+  // Keys are the category's canonical field names (never user data), always added in the same
+  // order: a plain object keeps one hidden class instead of a per-row dictionary.
+  const fields: Record<string, FieldValue> = {};
   for (const cf of src.fields) {
     const result = readField(cf, raw);
     if (typeof result === 'object' && result !== null) return result;

@@ -363,7 +363,12 @@ export interface SplitsJson {
  * with ids sorted, for `splits.json`.
  */
 export function splitsToJson(s: SplitSet): SplitsJson {
-  const ids = (rs: readonly AnyRecord[]) => rs.map((r) => r.id).sort(byText);
+  const ids = (rs: readonly AnyRecord[]) => {
+    const out = rs.map((r) => r.id);
+    // A split's sides come in id order already; sort only what does not.
+    for (let i = 1; i < out.length; i++) if (out[i - 1]! > out[i]!) return out.sort(byText);
+    return out;
+  };
   const categories = {} as Record<Category, { train: string[]; test: string[] }>;
   for (const c of CATEGORIES) {
     const split = s[c] as Split<AnyRecord>;

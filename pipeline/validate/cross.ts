@@ -74,6 +74,7 @@ export function latencyLeaveOnePairOut(
   const refGpu = specs.gpu(coefficients.throughput.reference_gpu);
   const withheld = new TupleCache<LatencyCoefficients>();
   const throughputOf = new TupleCache<number | undefined>();
+  const inputs = new TupleCache<ValidationPoint['inputs']>();
   const points: ValidationPoint[] = [];
   let skipped = 0;
   for (const r of records) {
@@ -117,7 +118,11 @@ export function latencyLeaveOnePairOut(
       actual: r.ms,
       predicted: p.predictedMs,
       provenance: p.source === 'measured' ? 'measured' : 'derived',
-      inputs: { metric: r.metric, concurrency: r.concurrency, source: p.source },
+      inputs: inputs.get([r.metric, r.concurrency, p.source], () => ({
+        metric: r.metric,
+        concurrency: r.concurrency,
+        source: p.source,
+      })),
     });
   }
   return { points, skipped: skipped > 0 ? { unseen_pair_without_throughput: skipped } : {} };

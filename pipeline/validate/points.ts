@@ -72,6 +72,8 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
   const byId = <T extends AnyRecord>(records: readonly T[]) =>
     new Map(records.map((r) => [r.id, r] as const));
 
+  // Points of one configuration share one (read-only) inputs object: there are millions of points.
+  const inputs = new TupleCache<ValidationPoint['inputs']>();
   const vramSkips = new Skips();
   const vramRecords = byId(test.vram);
   const vram: ValidationPoint[] = [];
@@ -81,7 +83,15 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
       vramSkips.add(p.skipped ?? 'invalid');
       continue;
     }
-    vram.push(point(r, p.actual, p.prediction.vramGb, p.prediction.provenance, { context: r.contextLength }));
+    vram.push(
+      point(
+        r,
+        p.actual,
+        p.prediction.vramGb,
+        p.prediction.provenance,
+        inputs.get(['vram', r.contextLength], () => ({ context: r.contextLength })),
+      ),
+    );
   }
 
   const tpSkips = new Skips();
@@ -93,12 +103,19 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
       tpSkips.add(p.skipped ?? 'invalid');
       continue;
     }
+    const { route } = p.prediction;
     throughput.push(
-      point(r, p.actual, p.prediction.tokPerS, p.prediction.provenance, {
-        context: r.contextLength,
-        route: p.prediction.route,
-        metric: r.metric,
-      }),
+      point(
+        r,
+        p.actual,
+        p.prediction.tokPerS,
+        p.prediction.provenance,
+        inputs.get(['throughput', r.contextLength, route, r.metric], () => ({
+          context: r.contextLength,
+          route,
+          metric: r.metric,
+        })),
+      ),
     );
   }
 
@@ -145,12 +162,19 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
       latSkips.add('unseen_pair_without_throughput');
       continue;
     }
+    const { source } = p;
     latency.push(
-      point(r, r.ms, p.predictedMs, p.source === 'measured' ? 'measured' : 'derived', {
-        metric: r.metric,
-        concurrency: r.concurrency,
-        source: p.source,
-      }),
+      point(
+        r,
+        r.ms,
+        p.predictedMs,
+        source === 'measured' ? 'measured' : 'derived',
+        inputs.get(['latency', r.metric, r.concurrency, source], () => ({
+          metric: r.metric,
+          concurrency: r.concurrency,
+          source,
+        })),
+      ),
     );
   }
 

@@ -13,7 +13,7 @@
  */
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelTargets, RefitConfig, TargetSet } from './config.ts';
+import type { RefitConfig } from './config.ts';
 import type { Artifact } from './emit/artifact.ts';
 import {
   ArtifactSchema,
@@ -28,22 +28,26 @@ import { buildManifest, countRejections, libraryVersions } from './emit/manifest
 import { type ReportDrift, renderRefitReport } from './emit/report.ts';
 import type { UnitResults } from './emit/validation.ts';
 import { buildValidationFile } from './emit/validation.ts';
-import { type Coefficients, coefficientsOf, type FittedModels, fitAll } from './fit/index.ts';
-import type { SpecLookup } from './fit/types.ts';
+import { type Coefficients, coefficientsOf, type FittedModels } from './fit/index.ts';
 import { type LoadedCorpus, loadCorpus } from './ingest/load.ts';
 import { fileExists, readText, sha256File } from './io/read.ts';
 import { acquireLock, type PublishFile, publishFiles, releaseLock, sha256 } from './io/write.ts';
 import { createPredictor } from './predict.ts';
 import type { Category, RecordSet, SplitSet, SplitUnit } from './records.ts';
 import { CATEGORIES } from './records.ts';
-import { splitAll, splitSide, splitsToJson, subsample } from './split/index.ts';
+import { splitSide, splitsToJson } from './split/index.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
-import { latencyLeaveOnePairOut, scalingLeaveOneModelOut } from './validate/cross.ts';
-import { type PointsByModel, SCORED_MODELS, type ScoredModel, validationPoints } from './validate/points.ts';
-import { type GateResult, gateStatus, type ModelScore, scoreMetrics, scoreModel } from './validate/score.ts';
+import { type PointsByModel, SCORED_MODELS, validationPoints } from './validate/points.ts';
+import { type RunContext, scoredUnit, stabilitySample, type UnitRun } from './validate/runs.ts';
+import { type GateResult, gateStatus } from './validate/score.ts';
 import { runSpotChecks, type SpotCheckResult } from './validate/spot-checks.ts';
-import { type StabilityRun, type StabilitySummary, summariseStability } from './validate/stability.ts';
+import {
+  runStabilityJob,
+  type StabilityJob,
+  type StabilityResults,
+  stabilityInWorker,
+} from './validate/stability-worker.ts';
 
 export type StageName = 'ingest' | 'normalise' | 'split' | 'fit' | 'validate' | 'emit';
 
@@ -66,7 +70,16 @@ export interface RefitOptions {
   /** Where progress goes (stderr in the CLI); silent when absent. */
   readonly progressStream?: ProgressStream | undefined;
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * Where the stability seeds run: `auto` (a worker thread when the stability sample has at least
+   * `STABILITY_THREAD_MIN_RECORDS` records, else inline), `thread` or `inline`. Results are the same.
+   * @default 'auto'
+   */
+  readonly stabilityThread?: 'auto' | 'thread' | 'inline' | undefined;
 }
+
+/** Below this many records in the stability sample, starting a thread costs more than it saves. */
+export const STABILITY_THREAD_MIN_RECORDS = 20_000;
 
 export interface RefitOutcome {
   /** 0 every target met, 1 a target missed (or a regression, when configured). */
@@ -77,15 +90,6 @@ export interface RefitOutcome {
   /** Where files went: `published`, `candidate` (target missed) or `none` (--check). */
   readonly written: 'published' | 'candidate' | 'none';
   readonly files: readonly string[];
-}
-
-/** Everything one split unit produced. */
-interface UnitRun {
-  readonly unit: SplitUnit;
-  readonly split: SplitSet;
-  readonly fitted: FittedModels;
-  readonly points: PointsByModel;
-  readonly scores: Record<ScoredModel, ModelScore>;
 }
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,90 +106,6 @@ const RECORDED_LIBRARIES = [
   'yaml',
   'zod',
 ] as const;
-
-function fitContext(corpus: LoadedCorpus, config: RefitConfig) {
-  return { config, specs: corpus.resolver as SpecLookup, quantIds: corpus.registry.quants.map((q) => q.id) };
-}
-
-function targetsFor(targets: ModelTargets, model: ScoredModel): TargetSet {
-  return targets[model];
-}
-
-/** Split, fit and predict the held-out points of one unit with one seed. */
-function runUnit(
-  corpus: LoadedCorpus,
-  records: RecordSet,
-  config: RefitConfig,
-  unit: SplitUnit,
-  seed: string,
-): Omit<UnitRun, 'scores'> {
-  const split = splitAll(records, {
-    unit,
-    seed,
-    testFraction: config.split.test_fraction,
-    stratify: config.split.stratify,
-  });
-  const fitted = fitAll(splitSide(split, 'train'), fitContext(corpus, config));
-  const raw = validationPoints(coefficientsOf(fitted), splitSide(split, 'test'), corpus.resolver);
-  // Under the config unit, scaling and latency are held out a whole model / (model, backend) pair
-  // at a time: their configurations are single rows of one curve or one service time.
-  const points: PointsByModel =
-    unit === 'config'
-      ? {
-          ...raw,
-          scaling: scalingLeaveOneModelOut(records.scaling, config),
-          latency: latencyLeaveOnePairOut(records.latency, coefficientsOf(fitted), config, corpus.resolver),
-        }
-      : raw;
-  return { unit, split, fitted, points };
-}
-
-/** `runUnit` with every model scored in full (the published seed). */
-function scoredUnit(corpus: LoadedCorpus, config: RefitConfig, unit: SplitUnit, seed: string): UnitRun {
-  const run = runUnit(corpus, corpus.records, config, unit, seed);
-  const scores = {} as Record<ScoredModel, ModelScore>;
-  for (const model of SCORED_MODELS) {
-    scores[model] = scoreModel(run.points[model].points, targetsFor(config.targets[unit], model));
-  }
-  return { ...run, scores };
-}
-
-/** Repeats split + fit + score over `k` derived seeds and summarises each model's metric spread. */
-function stabilityStudy(
-  corpus: LoadedCorpus,
-  config: RefitConfig,
-  unit: SplitUnit,
-  k: number,
-): Record<ScoredModel, StabilitySummary> | null {
-  if (k <= 0) return null;
-  const runs: Record<ScoredModel, StabilityRun[]> = {
-    vram: [],
-    throughput: [],
-    scaling: [],
-    quality: [],
-    cost: [],
-    latency: [],
-  };
-  // Above `max_records` per category, every stability seed splits one seeded subsample: the
-  // spread it reports is then that of the smaller sample (wider, never narrower, than the full
-  // corpus's), at a cost that stops growing with the corpus.
-  const maxRecords = config.stability.max_records;
-  const records =
-    maxRecords === null ? corpus.records : subsample(corpus.records, maxRecords, `${config.seed}/stability`);
-  for (let i = 1; i <= k; i++) {
-    const seed = `${config.seed}/stability/${i}`;
-    const { points } = runUnit(corpus, records, config, unit, seed);
-    for (const model of SCORED_MODELS)
-      runs[model].push({ seed, metrics: scoreMetrics(points[model].points) });
-  }
-  const out = {} as Record<ScoredModel, StabilitySummary>;
-  for (const model of SCORED_MODELS)
-    out[model] = summariseStability(runs[model], targetsFor(config.targets[unit], model), {
-      used: records[model].length,
-      total: corpus.records[model].length,
-    });
-  return out;
-}
 
 function formatValue(v: number | null): string {
   if (v === null) return 'n/a';
@@ -284,21 +204,39 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
   const outDir = resolve(options.outDir ?? corpus.baseDir);
   const totalRecords = CATEGORIES.reduce((n, c) => n + corpus.records[c].length, 0);
 
-  // 3–5: both split units with the configured seed, then the stability study.
+  // 3–5: the stability study starts first (on a worker thread when the sample is large), then
+  // both split units with the configured seed run here.
+  const ctx: RunContext = {
+    config,
+    specs: corpus.resolver,
+    quantIds: corpus.registry.quants.map((q) => q.id),
+  };
+  const units = ['record', 'config'] as const;
+  const warnings: string[] = [];
+  const stabilityJob: StabilityJob = {
+    sample: stabilitySample(corpus.records, config),
+    totals: recordTotals(corpus.records),
+    config,
+    registry: corpus.registry,
+    units,
+  };
+  const sampleSize = CATEGORIES.reduce((n, c) => n + stabilityJob.sample[c].length, 0);
+  const mode = options.stabilityThread ?? 'auto';
+  const threaded =
+    config.stability.seeds > 0 &&
+    (mode === 'thread' || (mode === 'auto' && sampleSize >= STABILITY_THREAD_MIN_RECORDS));
+  const inThread = threaded
+    ? stabilityInWorker(stabilityJob).then(
+        (results) => ({ results, failure: null }),
+        (err: unknown) => ({ results: null, failure: (err as Error).message }),
+      )
+    : null;
   progress.stage('fit');
   const runs: Record<SplitUnit, UnitRun> = {
-    record: scoredUnit(corpus, config, 'record', config.seed),
-    config: scoredUnit(corpus, config, 'config', config.seed),
+    record: scoredUnit(ctx, corpus.records, 'record', config.seed),
+    config: scoredUnit(ctx, corpus.records, 'config', config.seed),
   };
   progress.tick(totalRecords * 2);
-  progress.stage('validate');
-  const unitResults = {} as Record<SplitUnit, UnitResults>;
-  for (const unit of ['record', 'config'] as const) {
-    const stability = stabilityStudy(corpus, config, unit, config.stability.seeds);
-    const scores = runs[unit].scores;
-    unitResults[unit] = { scores, stability, gate: gateStatus(scores) };
-    progress.tick(totalRecords * Math.max(1, config.stability.seeds));
-  }
   const headline = config.split.unit;
   const published = runs[headline];
   const coefficients: Coefficients = coefficientsOf(published.fitted);
@@ -311,7 +249,6 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
 
   // 6: emit.
   progress.stage('emit');
-  const warnings: string[] = [];
   const artifactsDir = join(outDir, 'artifacts');
   const previous = await readPrevious(join(artifactsDir, 'fitted_models.json'), warnings);
   const configSha256 = await sha256File(resolve(options.configPath));
@@ -357,13 +294,6 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
   const regressionFail = config.drift.fail_on_regression && regressions > 0;
   const exitCode: 0 | 1 = gate.status === 'pass' && !regressionFail ? 0 : 1;
 
-  const validationFile = buildValidationFile({
-    seed: config.seed,
-    headlineUnit: headline,
-    units: unitResults,
-    spotChecks,
-    gate,
-  });
   const splitsFile = {
     schema_version: SCHEMA_VERSION,
     record: splitsToJson(runs.record.split),
@@ -374,6 +304,31 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     coefficients,
     records: corpus.records,
     specs: corpus.resolver,
+  });
+  // The stability study (a worker thread, or here) is awaited only now: everything above overlaps it.
+  progress.stage('validate');
+  let stability: StabilityResults;
+  if (inThread) {
+    const outcome = await inThread;
+    if (outcome.results) stability = outcome.results;
+    else {
+      warnings.push(`stability study ran on the main thread: the worker failed (${outcome.failure})`);
+      stability = runStabilityJob(stabilityJob);
+    }
+  } else stability = runStabilityJob(stabilityJob);
+  const unitResults = {} as Record<SplitUnit, UnitResults>;
+  for (const unit of units) {
+    const scores = runs[unit].scores;
+    unitResults[unit] = { scores, stability: stability[unit] ?? null, gate: gateStatus(scores) };
+    progress.tick(sampleSize * Math.max(1, config.stability.seeds));
+  }
+  progress.stage('emit');
+  const validationFile = buildValidationFile({
+    seed: config.seed,
+    headlineUnit: headline,
+    units: unitResults,
+    spotChecks,
+    gate,
   });
   const report = renderRefitReport({
     generator: artifact.generator,
@@ -570,4 +525,10 @@ function sortedRegistry(r: LoadedCorpus['registry']): LoadedCorpus['registry'] {
     backends: byId(r.backends),
     tags: [...r.tags].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)),
   };
+}
+
+function recordTotals(records: RecordSet): Record<Category, number> {
+  const out = {} as Record<Category, number>;
+  for (const c of CATEGORIES) out[c] = records[c].length;
+  return out;
 }

@@ -97,6 +97,20 @@ describe('refit (golden fixture corpus)', () => {
       );
     }
   });
+
+  it('the stability study gives byte-identical artifacts and report on a worker thread and inline', async () => {
+    await run;
+    const threaded = tempDir();
+    const inline = tempDir();
+    await refit({ configPath: FIXTURE_CONFIG, outDir: threaded, stabilityThread: 'thread' });
+    await refit({ configPath: FIXTURE_CONFIG, outDir: inline, stabilityThread: 'inline' });
+    for (const f of [...GOLDEN_FILES.map((g) => `artifacts/${g}`), 'reports/refit.md']) {
+      const a = readFileSync(join(threaded, f), 'utf8');
+      expect(a, f).toBe(readFileSync(join(inline, f), 'utf8'));
+      if (f.startsWith('artifacts/')) expect(a, f).toBe(readFileSync(join(out, f), 'utf8'));
+    }
+    expect(readFileSync(join(threaded, 'reports/refit.md'), 'utf8')).not.toMatch(/worker failed/);
+  });
 });
 
 describe('refit gate semantics', () => {

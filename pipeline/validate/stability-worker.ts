@@ -1,0 +1,71 @@
+/**
+ * The stability study on a second thread. On a machine with two or more cores the K stability
+ * seeds (two units × K split + fit runs over the stability sample) then run beside the published
+ * seed's fits and the emit stage instead of after them, and in a heap of their own: the main
+ * heap holds the whole corpus, which makes every garbage collection of the study's short-lived
+ * objects dearer. The worker gets the sample, the config and the registry (plain data, copied),
+ * rebuilds the lookups, runs the same `stabilityStudy` and posts the summaries back, so results
+ * are identical to an inline run.
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { RefitConfig } from '../config.ts';
+import type { Category, RecordSet, SplitUnit } from '../records.ts';
+import { createResolver, type LoadedRegistry } from '../registry.ts';
+import { type StabilityResult, stabilityStudy } from './runs.ts';
+
+/** What the worker is given. */
+export interface StabilityJob {
+  readonly sample: RecordSet;
+  readonly totals: Readonly<Record<Category, number>>;
+  readonly config: RefitConfig;
+  readonly registry: LoadedRegistry;
+  readonly units: readonly SplitUnit[];
+}
+
+export type StabilityResults = Partial<Record<SplitUnit, StabilityResult>>;
+
+/** Marks `workerData` as a stability job (the module is also imported on the main thread). */
+const JOB_TAG = 'capfit-stability-job';
+
+/** Runs every unit of a job in this thread. */
+export function runStabilityJob(job: StabilityJob): StabilityResults {
+  const ctx = {
+    config: job.config,
+    specs: createResolver(job.registry),
+    quantIds: job.registry.quants.map((q) => q.id),
+  };
+  const out: StabilityResults = {};
+  for (const unit of job.units) out[unit] = stabilityStudy(ctx, job.sample, job.totals, unit);
+  return out;
+}
+
+/**
+ * `stabilityInWorker(job)` runs the job on a worker thread and resolves with its results; it
+ * rejects when the thread cannot start or fails (the caller then runs the job inline).
+ */
+export function stabilityInWorker(job: StabilityJob): Promise<StabilityResults> {
+  return new Promise((resolve, reject) => {
+    // A plain-JS entry registers the TypeScript loader in the thread, then imports this module.
+    const worker = new Worker(new URL('./stability-thread.js', import.meta.url), {
+      workerData: { tag: JOB_TAG, job },
+    });
+    let settled = false;
+    worker.once('message', (results: StabilityResults) => {
+      settled = true;
+      resolve(results);
+      void worker.terminate();
+    });
+    worker.once('error', (err) => {
+      if (!settled) reject(err);
+      settled = true;
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`stability worker exited with code ${code} before answering`));
+      settled = true;
+    });
+  });
+}
+
+if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === JOB_TAG && parentPort) {
+  parentPort.postMessage(runStabilityJob((workerData as { job: StabilityJob }).job));
+}

@@ -309,7 +309,7 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-const STAGES = ['ingest', 'normalise', 'split', 'fit', 'validate', 'emit'] as const;
+const STAGES = ['ingest', 'normalise', 'split', 'fit', 'validate', 'emit', 'stability'] as const;
 
 /** `verdict(ok)` is the report's wording for a target. */
 const verdict = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'met' : 'MISSED');
@@ -369,7 +369,10 @@ export function renderBenchReport(
     '## Records per second by stage',
     '',
     'Milliseconds and records per second of each stage as `refit()` reports them (records counted by the stage;',
-    '"—" where it reported none).',
+    '"—" where it reported none). `split` and `fit` are the published seed of both split units. `stability` is',
+    "the stability study's own time (records × seeds × units it split): on a worker thread when its sample has",
+    '≥ 20,000 records, overlapping `fit` and `emit`, and then `validate` is only what the main thread waited for it.',
+    'Stage times add up to the refit time except `stability` when it ran on the worker.',
     '',
     markdownTable(
       ['records', ...STAGES.map((s) => `${s} ms / rec/s`)],

@@ -39,17 +39,21 @@ import { splitSide, splitsToJson } from './split/index.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
 import { type PointsByModel, SCORED_MODELS, validationPoints } from './validate/points.ts';
-import { type RunContext, scoredUnit, stabilitySample, type UnitRun } from './validate/runs.ts';
+import { type RunContext, scoredUnit, splitUnit, stabilitySample, type UnitRun } from './validate/runs.ts';
 import { type GateResult, gateStatus } from './validate/score.ts';
 import { runSpotChecks, type SpotCheckResult } from './validate/spot-checks.ts';
 import {
   runStabilityJob,
   type StabilityJob,
-  type StabilityResults,
+  type StabilityOutcome,
   stabilityInWorker,
 } from './validate/stability-worker.ts';
 
-export type StageName = 'ingest' | 'normalise' | 'split' | 'fit' | 'validate' | 'emit';
+/**
+ * `validate` is the main thread's wait for the stability study; `stability` is the study's own
+ * compute time, which overlaps `fit` and `emit` when it runs on a worker thread.
+ */
+export type StageName = 'ingest' | 'normalise' | 'split' | 'fit' | 'validate' | 'emit' | 'stability';
 
 export interface StageTiming {
   readonly stage: StageName;
@@ -227,14 +231,20 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     (mode === 'thread' || (mode === 'auto' && sampleSize >= STABILITY_THREAD_MIN_RECORDS));
   const inThread = threaded
     ? stabilityInWorker(stabilityJob).then(
-        (results) => ({ results, failure: null }),
-        (err: unknown) => ({ results: null, failure: (err as Error).message }),
+        (outcome) => ({ outcome, failure: null }),
+        (err: unknown) => ({ outcome: null, failure: (err as Error).message }),
       )
     : null;
+  progress.stage('split');
+  const splits = {
+    record: splitUnit(ctx, corpus.records, 'record', config.seed),
+    config: splitUnit(ctx, corpus.records, 'config', config.seed),
+  };
+  progress.tick(totalRecords * 2);
   progress.stage('fit');
   const runs: Record<SplitUnit, UnitRun> = {
-    record: scoredUnit(ctx, corpus.records, 'record', config.seed),
-    config: scoredUnit(ctx, corpus.records, 'config', config.seed),
+    record: scoredUnit(ctx, corpus.records, 'record', config.seed, splits.record),
+    config: scoredUnit(ctx, corpus.records, 'config', config.seed, splits.config),
   };
   progress.tick(totalRecords * 2);
   const headline = config.split.unit;
@@ -307,15 +317,16 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
   });
   // The stability study (a worker thread, or here) is awaited only now: everything above overlaps it.
   progress.stage('validate');
-  let stability: StabilityResults;
+  let studied: StabilityOutcome;
   if (inThread) {
-    const outcome = await inThread;
-    if (outcome.results) stability = outcome.results;
+    const threadedOutcome = await inThread;
+    if (threadedOutcome.outcome) studied = threadedOutcome.outcome;
     else {
-      warnings.push(`stability study ran on the main thread: the worker failed (${outcome.failure})`);
-      stability = runStabilityJob(stabilityJob);
+      warnings.push(`stability study ran on the main thread: the worker failed (${threadedOutcome.failure})`);
+      studied = runStabilityJob(stabilityJob);
     }
-  } else stability = runStabilityJob(stabilityJob);
+  } else studied = runStabilityJob(stabilityJob);
+  const stability = studied.results;
   const unitResults = {} as Record<SplitUnit, UnitResults>;
   for (const unit of units) {
     const scores = runs[unit].scores;
@@ -416,9 +427,18 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
   } else {
     where = '--check: nothing written';
   }
-  const timings: StageTiming[] = progress
-    .done()
-    .map((s) => ({ stage: s.name as StageName, ms: s.ms, records: s.rows }));
+  const timings: StageTiming[] = [
+    ...progress.done().map((s) => ({ stage: s.name as StageName, ms: s.ms, records: s.rows })),
+    ...(config.stability.seeds > 0
+      ? [
+          {
+            stage: 'stability' as const,
+            ms: studied.ms,
+            records: sampleSize * config.stability.seeds * units.length,
+          },
+        ]
+      : []),
+  ];
   const lines = summaryLines(corpus, runs, unitResults, spotChecks, gate, headline);
   if (regressionFail)
     lines.push(

@@ -48,14 +48,9 @@ export function runUnit(
   records: RecordSet,
   unit: SplitUnit,
   seed: string,
+  split: SplitSet = splitUnit(ctx, records, unit, seed),
 ): Omit<UnitRun, 'scores'> {
   const { config, specs } = ctx;
-  const split = splitAll(records, {
-    unit,
-    seed,
-    testFraction: config.split.test_fraction,
-    stratify: config.split.stratify,
-  });
   const fitted = fitAll(splitSide(split, 'train'), ctx);
   const raw = validationPoints(coefficientsOf(fitted), splitSide(split, 'test'), specs);
   const points: PointsByModel =
@@ -69,9 +64,25 @@ export function runUnit(
   return { unit, split, fitted, points };
 }
 
-/** `runUnit` with every model scored in full (the published seed). */
-export function scoredUnit(ctx: RunContext, records: RecordSet, unit: SplitUnit, seed: string): UnitRun {
-  const run = runUnit(ctx, records, unit, seed);
+/** The config's stratified split of `records` for one unit and seed. */
+export function splitUnit(ctx: RunContext, records: RecordSet, unit: SplitUnit, seed: string): SplitSet {
+  return splitAll(records, {
+    unit,
+    seed,
+    testFraction: ctx.config.split.test_fraction,
+    stratify: ctx.config.split.stratify,
+  });
+}
+
+/** `runUnit` with every model scored in full (the published seed); `split` when already made. */
+export function scoredUnit(
+  ctx: RunContext,
+  records: RecordSet,
+  unit: SplitUnit,
+  seed: string,
+  split?: SplitSet,
+): UnitRun {
+  const run = runUnit(ctx, records, unit, seed, split);
   const scores = {} as Record<ScoredModel, ModelScore>;
   for (const model of SCORED_MODELS) {
     scores[model] = scoreModel(run.points[model].points, targetsFor(ctx.config.targets[unit], model));

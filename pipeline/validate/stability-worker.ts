@@ -24,11 +24,18 @@ export interface StabilityJob {
 
 export type StabilityResults = Partial<Record<SplitUnit, StabilityResult>>;
 
+/** A job's results and how long it computed (milliseconds, for the benchmark; not published). */
+export interface StabilityOutcome {
+  readonly results: StabilityResults;
+  readonly ms: number;
+}
+
 /** Marks `workerData` as a stability job (the module is also imported on the main thread). */
 const JOB_TAG = 'capfit-stability-job';
 
 /** Runs every unit of a job in this thread. */
-export function runStabilityJob(job: StabilityJob): StabilityResults {
+export function runStabilityJob(job: StabilityJob): StabilityOutcome {
+  const start = performance.now();
   const ctx = {
     config: job.config,
     specs: createResolver(job.registry),
@@ -36,23 +43,23 @@ export function runStabilityJob(job: StabilityJob): StabilityResults {
   };
   const out: StabilityResults = {};
   for (const unit of job.units) out[unit] = stabilityStudy(ctx, job.sample, job.totals, unit);
-  return out;
+  return { results: out, ms: performance.now() - start };
 }
 
 /**
  * `stabilityInWorker(job)` runs the job on a worker thread and resolves with its results; it
  * rejects when the thread cannot start or fails (the caller then runs the job inline).
  */
-export function stabilityInWorker(job: StabilityJob): Promise<StabilityResults> {
+export function stabilityInWorker(job: StabilityJob): Promise<StabilityOutcome> {
   return new Promise((resolve, reject) => {
     // A plain-JS entry registers the TypeScript loader in the thread, then imports this module.
     const worker = new Worker(new URL('./stability-thread.js', import.meta.url), {
       workerData: { tag: JOB_TAG, job },
     });
     let settled = false;
-    worker.once('message', (results: StabilityResults) => {
+    worker.once('message', (outcome: StabilityOutcome) => {
       settled = true;
-      resolve(results);
+      resolve(outcome);
       void worker.terminate();
     });
     worker.once('error', (err) => {

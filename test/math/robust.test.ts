@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   median,
   quantileSorted,
+  sortPairs,
   spreadSummary,
   WeightedMedianIndex,
   weightedMedian,
@@ -91,5 +92,36 @@ describe('WeightedMedianIndex', () => {
         ),
         12,
       );
+  });
+});
+
+describe('sortPairs', () => {
+  const reference = (values: number[], weights: number[]) => {
+    const order = values
+      .map((_, i) => i)
+      .sort((a, b) => values[a]! - values[b]! || weights[a]! - weights[b]!);
+    return { values: order.map((i) => values[i]!), weights: order.map((i) => weights[i]!) };
+  };
+
+  test.prop([
+    fc
+      .array(fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 1, max: 9 })), { maxLength: 80 })
+      .map((pairs) => pairs.map(([v, w]) => [v / 4, w] as const)),
+  ])('sortPairs sorts by value then weight, with or without ties, like a comparator sort', (pairs) => {
+    const values = pairs.map((p) => p[0]);
+    const weights = pairs.map((p) => p[1]);
+    const got = sortPairs(Float64Array.from(values), Float64Array.from(weights));
+    const want = reference(values, weights);
+    expect(Array.from(got.values)).toEqual(want.values);
+    expect(Array.from(got.weights)).toEqual(want.weights);
+  });
+
+  it('sortPairs leaves its inputs untouched', () => {
+    const v = Float64Array.of(3, 1, 2);
+    const w = Float64Array.of(30, 10, 20);
+    const s = sortPairs(v, w);
+    expect(Array.from(s.values)).toEqual([1, 2, 3]);
+    expect(Array.from(s.weights)).toEqual([10, 20, 30]);
+    expect(Array.from(v)).toEqual([3, 1, 2]);
   });
 });

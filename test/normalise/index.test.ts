@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  createNormaliser,
   DEFAULT_NORMALISE_OPTIONS,
   normalise,
   UNKNOWN_GPU,
@@ -284,5 +285,32 @@ describe('normalise: many exact duplicates', () => {
     expect(ids.filter((id) => id.includes('#')).sort()).toEqual(
       Array.from({ length: 11 }, (_, i) => `${ids[0]}#${i + 2}`).sort(),
     );
+  });
+});
+
+describe('createNormaliser', () => {
+  it('rollback(mark) takes back the records and issues of every row added after the mark', () => {
+    const n = createNormaliser(resolver);
+    n.add(row('throughput', { tok_per_s: 10 }, 'a.csv', 2));
+    const mark = n.mark();
+    n.add(row('throughput', { tok_per_s: 11, model: 'no-such-model' }, 'b.csv', 2));
+    n.add(row('throughput', { tok_per_s: 12, model: '' }, 'b.csv', 3));
+    n.rollback(mark);
+    n.add(row('throughput', { tok_per_s: 13 }, 'c.csv', 2));
+    const { records, issues } = n.finish();
+    expect(records.throughput.map((r) => r.tokPerS).sort()).toEqual([10, 13]);
+    expect(issues).toEqual([]);
+  });
+
+  it('normalise(rows) equals adding the rows one by one to a normaliser', () => {
+    const rows = [
+      row('throughput', { tok_per_s: 10 }, 'a.csv', 2),
+      row('throughput', { tok_per_s: 10 }, 'a.csv', 3),
+      row('vram', { vram_gb: 3, context_length: 2048 }, 'v.csv', 2),
+      row('throughput', { tok_per_s: 5, model: 'mystery-model' }, 'a.csv', 4),
+    ];
+    const n = createNormaliser(resolver);
+    for (const r of rows) n.add(r);
+    expect(n.finish()).toEqual(normalise(rows, resolver));
   });
 });

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ObjectPairCache, TupleCache } from '../../pipeline/util/memo.ts';
+
+describe('TupleCache', () => {
+  it('cache.get(parts, compute) computes once per distinct tuple and returns the stored value after', () => {
+    const cache = new TupleCache<string>();
+    let calls = 0;
+    const get = (parts: (string | number | null)[]) =>
+      cache.get(parts, () => {
+        calls++;
+        return parts.join('/');
+      });
+    expect(get(['a', 1, null])).toBe('a/1/');
+    expect(get(['a', 1, null])).toBe('a/1/');
+    expect(calls).toBe(1);
+    expect(get(['a', 1, 2])).toBe('a/1/2');
+    expect(calls).toBe(2);
+  });
+
+  it('TupleCache tells null, empty text, 0 and "0" apart (no joined-string collisions)', () => {
+    const cache = new TupleCache<number>();
+    let n = 0;
+    const id = (parts: (string | number | null)[]) => cache.get(parts, () => ++n);
+    const ids = [
+      id(['m', null]),
+      id(['m', '']),
+      id(['m', 0]),
+      id(['m', '0']),
+      id(['m|', '']),
+      id(['m', '|']),
+    ];
+    expect(new Set(ids).size).toBe(6);
+  });
+
+  it('TupleCache caches undefined results too', () => {
+    const cache = new TupleCache<number | undefined>();
+    let calls = 0;
+    for (let i = 0; i < 3; i++)
+      cache.get(['x'], () => {
+        calls++;
+        return undefined;
+      });
+    expect(calls).toBe(1);
+  });
+});
+
+describe('ObjectPairCache', () => {
+  it('cache.get(a, b, compute) computes once per (a, b) object pair', () => {
+    const cache = new ObjectPairCache<object, object, number>();
+    const a = {};
+    const b = {};
+    const c = {};
+    let calls = 0;
+    const compute = () => ++calls;
+    expect(cache.get(a, b, compute)).toBe(1);
+    expect(cache.get(a, b, compute)).toBe(1);
+    expect(cache.get(a, c, compute)).toBe(2);
+    expect(cache.get(b, a, compute)).toBe(3);
+  });
+});

@@ -20,7 +20,7 @@ import {
 } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey } from '../util/keys.ts';
-import { TupleCache, type TuplePart } from '../util/memo.ts';
+import { ObjectKeyCache, TupleCache, type TuplePart } from '../util/memo.ts';
 
 export type StratifyKey = 'model' | 'backend' | 'quant' | 'gpu';
 
@@ -135,24 +135,14 @@ interface StratumDraft {
   readonly byParts: TupleCache<number>;
 }
 
-const plans = new WeakMap<readonly AnyRecord[], Map<string, SplitPlan>>();
+const plans = new ObjectKeyCache<readonly AnyRecord[], SplitPlan>();
 
 function planFor(
   records: readonly AnyRecord[],
   unit: SplitUnit,
   stratify: readonly StratifyKey[],
 ): SplitPlan {
-  const id = `${unit}|${stratify.join(',')}`;
-  let byOptions = plans.get(records);
-  if (!byOptions) {
-    byOptions = new Map();
-    plans.set(records, byOptions);
-  }
-  const cached = byOptions.get(id);
-  if (cached) return cached;
-  const plan = buildPlan(records, unit, stratify);
-  byOptions.set(id, plan);
-  return plan;
+  return plans.get(records, `${unit}|${stratify.join(',')}`, () => buildPlan(records, unit, stratify));
 }
 
 function idOrder(records: readonly AnyRecord[]): Int32Array {
@@ -321,21 +311,19 @@ export function subsample(set: RecordSet, maxRecords: number, seed: string): Rec
   if (!(Number.isInteger(maxRecords) && maxRecords > 0)) {
     throw new PipelineError('config', `subsample size must be a positive whole number, got ${maxRecords}`);
   }
-  const key = `${maxRecords}|${seed}`;
-  let bySize = samples.get(set);
-  if (!bySize) {
-    bySize = new Map();
-    samples.set(set, bySize);
-  }
-  const cached = bySize.get(key);
-  if (cached) return cached;
+  return samples.get(set, `${maxRecords}|${seed}`, () => drawSubsample(set, maxRecords, seed));
+}
+
+const samples = new ObjectKeyCache<RecordSet, RecordSet>();
+
+function drawSubsample(set: RecordSet, maxRecords: number, seed: string): RecordSet {
   const pick = <T extends AnyRecord>(records: readonly T[], category: Category): readonly T[] => {
     if (records.length <= maxRecords) return records;
     const order = shuffledIndices(records.length, createRng(`${seed}|subsample|${category}`));
     const kept = order.subarray(0, maxRecords).sort();
     return Array.from(kept, (i) => records[i]!);
   };
-  const out: RecordSet = {
+  return {
     throughput: pick(set.throughput, 'throughput'),
     vram: pick(set.vram, 'vram'),
     quality: pick(set.quality, 'quality'),
@@ -343,11 +331,7 @@ export function subsample(set: RecordSet, maxRecords: number, seed: string): Rec
     cost: pick(set.cost, 'cost'),
     scaling: pick(set.scaling, 'scaling'),
   };
-  bySize.set(key, out);
-  return out;
 }
-
-const samples = new WeakMap<RecordSet, Map<string, RecordSet>>();
 
 /** The audit form of a split: ids per side, sorted. */
 export interface SplitsJson {

@@ -53,3 +53,23 @@ export class ObjectPairCache<A extends object, B extends object, V> {
     return value;
   }
 }
+
+/**
+ * A cache keyed by an object (held weakly) and a text: `get(records, 'record|model,backend', compute)`
+ * computes once per (object, key) and forgets the object's entries when it is no longer used.
+ */
+export class ObjectKeyCache<A extends object, V> {
+  readonly #byObject = new WeakMap<A, Map<string, V>>();
+
+  get(object: A, key: string, compute: () => V): V {
+    let byKey = this.#byObject.get(object);
+    if (!byKey) {
+      byKey = new Map();
+      this.#byObject.set(object, byKey);
+    }
+    if (byKey.has(key)) return byKey.get(key) as V;
+    const value = compute();
+    byKey.set(key, value);
+    return value;
+  }
+}

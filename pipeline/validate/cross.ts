@@ -8,12 +8,11 @@ import type { RefitConfig } from '../config.ts';
 import type { Coefficients } from '../fit/index.ts';
 import { fitLatency, type LatencyCoefficients, predictLatencyRecord } from '../fit/latency.ts';
 import { fitScaling, predictEta } from '../fit/scaling.ts';
-import { predictThroughput } from '../fit/throughput.ts';
 import type { SpecLookup } from '../fit/types.ts';
 import type { LatencyRecord, ScalingRecord } from '../records.ts';
 import { compositeKey, dict } from '../util/keys.ts';
 import { ObjectPairCache, TupleCache } from '../util/memo.ts';
-import type { ModelPoints } from './points.ts';
+import { type ModelPoints, throughputFor } from './points.ts';
 import type { ValidationPoint } from './score.ts';
 
 /**
@@ -87,23 +86,9 @@ export function latencyLeaveOnePairOut(
         service_time_stats: without(full.service_time_stats, pair),
       };
     });
-    const tokPerS = throughputOf.get([r.model, r.backend, r.quant, r.gpu], () => {
-      const quant = specs.quant(r.quant);
-      const gpu = specs.gpu(r.gpu) ?? refGpu;
-      const model = specs.model(r.model);
-      const tp =
-        quant && gpu && refGpu
-          ? predictThroughput(coefficients.throughput, {
-              modelId: r.model,
-              ...(model ? { model } : {}),
-              quant,
-              backend: r.backend,
-              gpu,
-              referenceGpu: refGpu,
-            })
-          : undefined;
-      return tp && tp.provenance !== 'unknown' ? tp.tokPerS : undefined;
-    });
+    const tokPerS = throughputOf.get([r.model, r.backend, r.quant, r.gpu], () =>
+      throughputFor(coefficients, specs, r.model, r.quant, r.backend, r.gpu, refGpu),
+    );
     const p = predictLatencyRecord(fit, r, tokPerS === undefined ? {} : { tokPerS });
     if (p.status !== 'ok' || p.predictedMs === null) {
       skipped++;

@@ -188,8 +188,11 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
   };
 }
 
-/** Single-stream tok/s for a configuration, or undefined when the registry cannot resolve it. */
-function throughputFor(
+/**
+ * Single-stream tok/s for a configuration from `c.throughput` (an unknown GPU is taken as the
+ * reference GPU), or undefined when the registry cannot resolve it.
+ */
+export function throughputFor(
   c: Coefficients,
   specs: SpecLookup,
   modelId: string,

@@ -17,32 +17,7 @@ import { createRng } from '../../pipeline/math/rng.ts';
 import type { GpuSpec, ModelSpec, QuantSpec, ThroughputRecord } from '../../pipeline/records.ts';
 import { PipelineError } from '../../pipeline/util/errors.ts';
 import { compositeKey } from '../../pipeline/util/keys.ts';
-
-const model = (id: string, paramsB: number, layers = 28, kvHeads = 8, headDim = 128): ModelSpec =>
-  Object.freeze({
-    id,
-    family: 'test',
-    paramsB,
-    activeParamsB: paramsB,
-    layers,
-    kvHeads,
-    headDim,
-    attention: 'gqa',
-    aliases: [],
-  });
-const quant = (id: string, bitsPerWeight: number, family: string, defaultTpsMultiplier: number): QuantSpec =>
-  Object.freeze({ id, bitsPerWeight, family, defaultTpsMultiplier, aliases: [] });
-const gpu = (id: string, bandwidthGbs: number): GpuSpec =>
-  Object.freeze({
-    id,
-    name: id,
-    vendor: 'nv',
-    segment: 'consumer',
-    vramGb: 24,
-    bandwidthGbs,
-    costPerHour: 0.05,
-    aliases: [],
-  });
+import { gpuSpec as gpu, modelSpec as model, quantSpec as quant } from './specs.ts';
 
 const SIZES = [0.5, 1, 1.5, 2, 3, 4, 7, 8, 13, 14, 32, 70];
 const MODELS = [...SIZES.map((p) => model(`m-${p}b`, p)), model('odd|name', 2), model('moe-30b', 30)];

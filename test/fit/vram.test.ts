@@ -12,23 +12,9 @@ import {
   weightGb,
 } from '../../pipeline/fit/vram.ts';
 import { createRng } from '../../pipeline/math/rng.ts';
-import type { ModelSpec, QuantSpec, VramRecord } from '../../pipeline/records.ts';
+import type { VramRecord } from '../../pipeline/records.ts';
 import { PipelineError } from '../../pipeline/util/errors.ts';
-
-const model = (id: string, paramsB: number, layers: number, kvHeads: number, headDim: number): ModelSpec =>
-  Object.freeze({
-    id,
-    family: 'test',
-    paramsB,
-    activeParamsB: paramsB,
-    layers,
-    kvHeads,
-    headDim,
-    attention: 'gqa',
-    aliases: [],
-  });
-const quant = (id: string, bitsPerWeight: number, family: string, defaultTpsMultiplier: number): QuantSpec =>
-  Object.freeze({ id, bitsPerWeight, family, defaultTpsMultiplier, aliases: [] });
+import { modelSpec as model, quantSpec as quant } from './specs.ts';
 
 const MODELS = [
   model('tiny-0.5b', 0.5, 24, 2, 64),
@@ -386,8 +372,7 @@ describe('VramCoefficientsSchema', () => {
 });
 
 describe('predictVram activation_backends', () => {
-  it('predictVram applies the fitted activation only to backends the fit measured', async () => {
-    const { fitVram: fit, predictVram: predict } = await import('../../pipeline/fit/vram.ts');
+  it('predictVram applies the fitted activation only to backends the fit measured', () => {
     const model = {
       id: 'm',
       family: 'f',
@@ -422,10 +407,10 @@ describe('predictVram activation_backends', () => {
       contextLength: ctx,
       batch: 1,
     }));
-    const c = fit(records, { specs }).coefficients;
+    const c = fitVram(records, { specs }).coefficients;
     expect(c.activation_backends).toEqual(['transformers-gpu']);
-    const hf = predict(c, { model, quant, context: 8192, backend: 'transformers-gpu' });
-    const ollama = predict(c, { model, quant, context: 8192, backend: 'ollama' });
+    const hf = predictVram(c, { model, quant, context: 8192, backend: 'transformers-gpu' });
+    const ollama = predictVram(c, { model, quant, context: 8192, backend: 'ollama' });
     expect(hf.activationApplied).toBe(true);
     expect(hf.activationGb).toBeGreaterThan(1);
     expect(ollama.activationApplied).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ObjectPairCache, TupleCache } from '../../pipeline/util/memo.ts';
+import { ObjectKeyCache, ObjectPairCache, TupleCache } from '../../pipeline/util/memo.ts';
 
 describe('TupleCache', () => {
   it('cache.get(parts, compute) computes once per distinct tuple and returns the stored value after', () => {
@@ -56,5 +56,23 @@ describe('ObjectPairCache', () => {
     expect(cache.get(a, b, compute)).toBe(1);
     expect(cache.get(a, c, compute)).toBe(2);
     expect(cache.get(b, a, compute)).toBe(3);
+  });
+});
+
+describe('ObjectKeyCache', () => {
+  it('cache.get(object, key, compute) computes once per (object, key)', () => {
+    const cache = new ObjectKeyCache<object, string>();
+    const a = {};
+    const b = {};
+    let calls = 0;
+    const compute = (v: string) => () => {
+      calls++;
+      return v;
+    };
+    expect(cache.get(a, 'x', compute('ax'))).toBe('ax');
+    expect(cache.get(a, 'x', compute('again'))).toBe('ax');
+    expect(cache.get(a, 'y', compute('ay'))).toBe('ay');
+    expect(cache.get(b, 'x', compute('bx'))).toBe('bx');
+    expect(calls).toBe(3);
   });
 });

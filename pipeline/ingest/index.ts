@@ -10,7 +10,7 @@
  */
 
 import type { FieldRef, FieldSpec, RefitConfig, SourceConfig, Unit } from '../config.ts';
-import { expandSource, type MatchedFile, openStream, readText } from '../io/read.ts';
+import { expandSource, fileSize, type MatchedFile, openStream, readText } from '../io/read.ts';
 import { appendAll } from '../math/extent.ts';
 import type { Category, FieldValue, IngestedRow, Issue, IssueCode, SourceCount } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
@@ -79,6 +79,34 @@ export interface RowSink {
   rollback(mark: unknown): void;
 }
 
+/** What ingesting one file gave: its issues in line order, rows read and rows accepted. */
+export interface FileIngest {
+  readonly issues: readonly Issue[];
+  readonly read: number;
+  readonly accepted: number;
+}
+
+/** One file handed to another thread. */
+export interface OffloadJob {
+  readonly source: SourceConfig;
+  /** The source's position in the config. */
+  readonly index: number;
+  readonly file: MatchedFile;
+  readonly label: string;
+}
+
+/**
+ * Ingests a file elsewhere (a worker thread) and resolves with its result and a `commit(mark)`
+ * that hands its rows to the sink as if they had been added at `mark` (the sink's position when
+ * the file's turn came), so the outcome does not depend on which thread read which file.
+ */
+export type Offload = (
+  job: OffloadJob,
+) => Promise<{ readonly file: FileIngest; readonly commit: (mark: unknown) => void }>;
+
+/** The smallest CSV file worth a thread of its own (smaller ones cost more to hand over). */
+export const OFFLOAD_MIN_BYTES = 40_000_000;
+
 /** A sink that keeps the rows in an array. */
 function arraySink(rows: IngestedRow[]): RowSink {
   return {
@@ -102,38 +130,97 @@ export async function ingestSources(
   config: RefitConfig,
   baseDir: string,
   sink?: RowSink,
+  offload?: Offload,
+  offloadMinBytes: number = OFFLOAD_MIN_BYTES,
 ): Promise<IngestResult> {
   // 1. Check every mapping and expand every path before reading anything.
   const compiled = config.sources.map((s, i) => compileSource(s, i));
   const expanded: MatchedFile[][] = [];
   for (const src of compiled) expanded.push(await expandSource(src.config.path, baseDir));
+  const offloaded = offload ? await fileToOffload(compiled, expanded, offloadMinBytes) : null;
 
   const rows: IngestedRow[] = [];
   const out = sink ?? arraySink(rows);
-  const issues: Issue[] = [];
-  const counts: SourceCount[] = [];
   const files: MatchedFile[] = [];
   const usedLabels = new Set<string>();
+  const results: { src: CompiledSource; label: string; result: FileIngest | null }[] = [];
+  let pending: { at: number; mark: unknown; done: ReturnType<Offload> } | null = null;
 
-  // 2. Read each file and map its rows.
+  // 2. Read each file and map its rows; the largest CSV may go to another thread meanwhile.
   for (const src of compiled) {
     for (const file of expanded[src.index]!) {
       let label = file.label;
       if (usedLabels.has(label)) label = `${label} [source ${src.index + 1}]`;
       usedLabels.add(label);
       files.push(file);
-      const result = await ingestFile(src, file, label, out);
-      appendAll(issues, result.issues);
-      counts.push({
-        source: label,
-        category: src.category,
-        read: result.read,
-        accepted: result.accepted,
-        rejected: result.read - result.accepted,
-      });
+      if (offload && file === offloaded) {
+        const mark = out.mark();
+        pending = {
+          at: results.length,
+          mark,
+          done: offload({ source: src.config, index: src.index, file, label }),
+        };
+        results.push({ src, label, result: null });
+        continue;
+      }
+      results.push({ src, label, result: await ingestFile(src, file, label, out) });
     }
   }
+  if (pending) {
+    const { file, commit } = await pending.done;
+    commit(pending.mark);
+    results[pending.at]!.result = file;
+  }
+  const issues: Issue[] = [];
+  const counts: SourceCount[] = [];
+  for (const { src, label, result } of results) {
+    appendAll(issues, result!.issues);
+    counts.push({
+      source: label,
+      category: src.category,
+      read: result!.read,
+      accepted: result!.accepted,
+      rejected: result!.read - result!.accepted,
+    });
+  }
   return { rows, issues, counts, files };
+}
+
+/** The largest CSV file when it is worth a thread (≥ `minBytes`, and other files to read). */
+async function fileToOffload(
+  compiled: readonly CompiledSource[],
+  expanded: readonly (readonly MatchedFile[])[],
+  minBytes: number,
+): Promise<MatchedFile | null> {
+  let best: MatchedFile | null = null;
+  let bestSize = 0;
+  let total = 0;
+  for (const src of compiled) {
+    for (const file of expanded[src.index]!) {
+      total++;
+      if (formatOf(src, file) !== 'csv') continue;
+      const size = await fileSize(file.path);
+      if (size > bestSize) {
+        best = file;
+        bestSize = size;
+      }
+    }
+  }
+  return best !== null && bestSize >= minBytes && total > 1 ? best : null;
+}
+
+/**
+ * `ingestOneFile(source, index, file, label, sink)` ingests one file of a source (compiled here):
+ * what a worker thread runs for an offloaded file.
+ */
+export function ingestOneFile(
+  source: SourceConfig,
+  index: number,
+  file: MatchedFile,
+  label: string,
+  sink: RowSink,
+): Promise<FileIngest> {
+  return ingestFile(compileSource(source, index), file, label, sink);
 }
 
 /** Reads one file into the sink: its issues in line order, rows read and accepted. */
@@ -142,7 +229,7 @@ async function ingestFile(
   file: MatchedFile,
   label: string,
   sink: RowSink,
-): Promise<{ issues: Issue[]; read: number; accepted: number }> {
+): Promise<FileIngest> {
   const mark = sink.mark();
   const issues: Issue[] = [];
   let accepted = 0;

@@ -11,7 +11,8 @@ import { createNormaliser } from '../normalise/index.ts';
 import { CATEGORIES, type Issue, type RecordSet, type SourceCount } from '../records.ts';
 import { createResolver, type LoadedRegistry, parseRegistry, type Resolver } from '../registry.ts';
 import { PipelineError } from '../util/errors.ts';
-import { applyRejections, ingestSources } from './index.ts';
+import { applyRejections, ingestSources, type Offload } from './index.ts';
+import { ingestInWorker, runIngestJob } from './ingest-worker.ts';
 
 /** Everything `loadCorpus` assembles. */
 export interface LoadedCorpus {
@@ -36,6 +37,14 @@ export interface LoadOptions {
    * read and once after normalise with the records made.
    */
   readonly onStage?: (stage: 'ingest' | 'normalise', rows: number) => void;
+  /**
+   * Read the largest CSV file (≥ `OFFLOAD_MIN_BYTES`) on a worker thread; false reads every file on
+   * this thread. The corpus is the same either way.
+   * @default true
+   */
+  readonly threads?: boolean;
+  /** Smallest CSV file handed to the worker. @default OFFLOAD_MIN_BYTES */
+  readonly offloadMinBytes?: number;
 }
 
 /**
@@ -78,8 +87,16 @@ export async function loadCorpus(configPath: string, options: LoadOptions = {}):
   const resolver = createResolver(registry);
 
   // Rows are normalised as they are read (streaming: no raw rows are held); `finish` assigns ids.
+  // The largest CSV file is read on a worker thread meanwhile (on the main thread again if the
+  // worker fails: same records, same issues).
   const normaliser = createNormaliser(resolver);
-  const ingest = await ingestSources(config, baseDir, normaliser);
+  const offload: Offload = async (job) => {
+    const answer = await (options.threads === false
+      ? runIngestJob({ ...job, registry })
+      : ingestInWorker({ ...job, registry }).catch(() => runIngestJob({ ...job, registry })));
+    return { file: answer.file, commit: (mark) => normaliser.absorb(answer.part, mark) };
+  };
+  const ingest = await ingestSources(config, baseDir, normaliser, offload, options.offloadMinBytes);
   options.onStage?.(
     'ingest',
     ingest.counts.reduce((n, c) => n + c.read, 0),

@@ -72,6 +72,15 @@ export async function fileExists(path: string): Promise<boolean> {
   }
 }
 
+/** `fileSize(path)` is the size in bytes of an existing file (0 when it cannot be read). */
+export async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Opens `path` as a byte stream (for the streaming CSV parser). */
 export function openStream(path: string): Readable {
   return createReadStream(path);

@@ -65,7 +65,7 @@ function resolveOptions(options: NormaliseOptions): Required<NormaliseOptions> {
 /** A record whose id is assigned when every row has been seen. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-interface Pending {
+export interface Pending {
   readonly record: Mutable<AnyRecord>;
   /**
    * sha1 of the record's content (everything but id and provenance) as 20 one-byte characters
@@ -75,12 +75,28 @@ interface Pending {
   readonly explicitId: string | null;
 }
 
+/**
+ * What a normaliser holds before ids are assigned: the typed records (id still empty) with their
+ * content hashes, and its issues in row order. Plain data, so it can cross a thread.
+ */
+export interface NormalisedPart {
+  readonly pending: readonly Pending[];
+  readonly issues: readonly Issue[];
+}
+
 /** Streaming form of `normalise`: `add` each ingested row as it is read, then `finish` once. */
 export interface Normaliser {
   add(row: IngestedRow): void;
   /** The current position, to take back every row added after it with `rollback`. */
   mark(): unknown;
   rollback(mark: unknown): void;
+  /** Everything added so far, for another normaliser to `absorb` (this one is then empty). */
+  detach(): NormalisedPart;
+  /**
+   * Takes another normaliser's rows as if they had been added at `mark`: its issues go in at that
+   * position (ids do not depend on the order records were added).
+   */
+  absorb(part: NormalisedPart, mark: unknown): void;
   finish(): { records: RecordSet; issues: Issue[] };
 }
 
@@ -114,6 +130,17 @@ export function createNormaliser(resolver: Resolver, options: NormaliseOptions =
       const at = mark as { pending: number; issues: number };
       pending.length = at.pending;
       issues.length = at.issues;
+    },
+    detach() {
+      const part = { pending: pending.splice(0), issues: issues.splice(0) };
+      return part;
+    },
+    absorb(part, mark) {
+      const at = mark as { pending: number; issues: number };
+      appendAll(pending, part.pending);
+      const after = issues.splice(at.issues);
+      appendAll(issues, part.issues);
+      appendAll(issues, after);
     },
     finish() {
       const records = assignIds(pending, idLength, issues);
@@ -534,7 +561,9 @@ function assignIds(pending: readonly Pending[], idLength: number, issues: Issue[
     else explicit.set(key, [p]);
   }
   const withExplicit = new Set<Category>();
-  for (const members of explicit.values()) {
+  // Groups in id order, so the duplicate_id issues do not depend on the order rows were added.
+  for (const key of [...explicit.keys()].sort()) {
+    const members = explicit.get(key)!;
     members.sort(byHash);
     const [keep, ...rest] = members;
     keep!.record.id = keep!.explicitId!;

@@ -53,8 +53,8 @@ export function runStabilityJob(job: StabilityJob): StabilityOutcome {
 export function stabilityInWorker(job: StabilityJob): Promise<StabilityOutcome> {
   return new Promise((resolve, reject) => {
     // A plain-JS entry registers the TypeScript loader in the thread, then imports this module.
-    const worker = new Worker(new URL('./stability-thread.js', import.meta.url), {
-      workerData: { tag: JOB_TAG, job },
+    const worker = new Worker(new URL('../thread.js', import.meta.url), {
+      workerData: { tag: JOB_TAG, module: import.meta.url, job },
     });
     let settled = false;
     worker.once('message', (outcome: StabilityOutcome) => {

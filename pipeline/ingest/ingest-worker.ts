@@ -1,0 +1,62 @@
+/**
+ * One CSV file ingested on a second thread. `loadCorpus` hands the largest file of a corpus
+ * (≥ `OFFLOAD_MIN_BYTES`) to a worker that parses, maps and normalises it (records and content
+ * hashes, no ids yet) while the main thread reads the other files; the worker's records and issues
+ * are then absorbed at the file's place, so the corpus is the same as a one-thread read (tested).
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { createNormaliser, type NormalisedPart } from '../normalise/index.ts';
+import { createResolver, type LoadedRegistry } from '../registry.ts';
+import { type FileIngest, ingestOneFile, type OffloadJob } from './index.ts';
+
+/** What the worker is given: the file's job plus the registry to resolve names with. */
+export interface IngestJob extends OffloadJob {
+  readonly registry: LoadedRegistry;
+}
+
+/** What it answers. */
+export interface IngestAnswer {
+  readonly file: FileIngest;
+  readonly part: NormalisedPart;
+}
+
+const JOB_TAG = 'capfit-ingest-job';
+
+/** Ingests the job's file in this thread into a normaliser of its own, and detaches what it made. */
+export async function runIngestJob(job: IngestJob): Promise<IngestAnswer> {
+  const normaliser = createNormaliser(createResolver(job.registry));
+  const file = await ingestOneFile(job.source, job.index, job.file, job.label, normaliser);
+  return { file, part: normaliser.detach() };
+}
+
+/** `ingestInWorker(job)` runs the job on a worker thread; rejects when the thread fails. */
+export function ingestInWorker(job: IngestJob): Promise<IngestAnswer> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('../thread.js', import.meta.url), {
+      workerData: { tag: JOB_TAG, module: import.meta.url, job },
+    });
+    let settled = false;
+    worker.once('message', (answer: IngestAnswer | { error: string }) => {
+      settled = true;
+      if ('error' in answer) reject(new Error(answer.error));
+      else resolve(answer);
+      void worker.terminate();
+    });
+    worker.once('error', (err) => {
+      if (!settled) reject(err);
+      settled = true;
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`ingest worker exited with code ${code} before answering`));
+      settled = true;
+    });
+  });
+}
+
+if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === JOB_TAG && parentPort) {
+  const port = parentPort;
+  runIngestJob((workerData as { job: IngestJob }).job).then(
+    (answer) => port.postMessage(answer),
+    (err: unknown) => port.postMessage({ error: (err as Error).message }),
+  );
+}

@@ -69,16 +69,13 @@ class Skips {
  * latency falls back to the throughput-derived service time for pairs unseen in training.
  */
 export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLookup): PointsByModel {
-  const byId = <T extends AnyRecord>(records: readonly T[]) =>
-    new Map(records.map((r) => [r.id, r] as const));
-
+  // predictVramRecords / predictThroughputRecords answer in input order: prediction i is record i.
   // Points of one configuration share one (read-only) inputs object: there are millions of points.
   const inputs = new TupleCache<ValidationPoint['inputs']>();
   const vramSkips = new Skips();
-  const vramRecords = byId(test.vram);
   const vram: ValidationPoint[] = [];
-  for (const p of predictVramRecords(c.vram, test.vram, specs)) {
-    const r = vramRecords.get(p.id)!;
+  for (const [i, p] of predictVramRecords(c.vram, test.vram, specs).entries()) {
+    const r = test.vram[i]!;
     if (!p.prediction) {
       vramSkips.add(p.skipped ?? 'invalid');
       continue;
@@ -95,10 +92,9 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
   }
 
   const tpSkips = new Skips();
-  const tpRecords = byId(test.throughput);
   const throughput: ValidationPoint[] = [];
-  for (const p of predictThroughputRecords(c.throughput, test.throughput, specs)) {
-    const r = tpRecords.get(p.id)!;
+  for (const [i, p] of predictThroughputRecords(c.throughput, test.throughput, specs).entries()) {
+    const r = test.throughput[i]!;
     if (!p.prediction) {
       tpSkips.add(p.skipped ?? 'invalid');
       continue;

@@ -87,18 +87,17 @@ export function configKey(r: AnyRecord): string {
 
 /** The values `configKey` joins, unformatted (for lookups that need no string). */
 function configParts(r: AnyRecord): TuplePart[] {
-  const base = [r.model, r.backend, r.quant, r.gpu];
   switch (r.category) {
     case 'throughput':
-      return [...base, r.contextLength, r.nAgents];
+      return [r.model, r.backend, r.quant, r.gpu, r.contextLength, r.nAgents];
     case 'vram':
-      return [...base, r.contextLength, r.batch];
+      return [r.model, r.backend, r.quant, r.gpu, r.contextLength, r.batch];
     case 'latency':
-      return [...base, r.concurrency, r.arrivalRate];
+      return [r.model, r.backend, r.quant, r.gpu, r.concurrency, r.arrivalRate];
     case 'scaling':
-      return [...base, r.nAgents];
+      return [r.model, r.backend, r.quant, r.gpu, r.nAgents];
     default:
-      return base;
+      return [r.model, r.backend, r.quant, r.gpu];
   }
 }
 
@@ -127,8 +126,14 @@ interface PlannedStratum {
 interface StratumDraft {
   readonly key: string;
   readonly rngSuffix: string;
-  /** Record unit: consecutive equal ids form one unit (ranks ascend in id order). */
+  /**
+   * Record unit: the stratum's ranks in id order and where each unit starts in them (consecutive
+   * equal ids form one unit), with no array per record.
+   */
   lastId: string | null;
+  readonly ranks: number[];
+  readonly starts: number[];
+  /** Configuration unit: the ranks of each unit. */
   readonly units: number[][];
   /** Configuration unit: each unit's key, and the unit of a configuration's values. */
   readonly keys: string[];
@@ -187,6 +192,8 @@ function buildPlan(
             key: compositeKey(r.category, stratumKey),
             rngSuffix: `|${r.category}|${stratumKey}`,
             lastId: null,
+            ranks: [],
+            starts: [],
             units: [],
             keys: [],
             byParts: new TupleCache(),
@@ -204,8 +211,8 @@ function buildPlan(
     }
     const s = stratum!;
     if (unit === 'record') {
-      if (s.lastId === r.id) s.units[s.units.length - 1]!.push(rank);
-      else s.units.push([rank]);
+      if (s.lastId !== r.id) s.starts.push(s.ranks.length);
+      s.ranks.push(rank);
       s.lastId = r.id;
     } else {
       const at = s.byParts.get(configParts(r), () => {
@@ -223,14 +230,18 @@ function buildPlan(
 }
 
 function flatten(s: StratumDraft, unit: SplitUnit): PlannedStratum {
-  // Record units arrive in id order already; configuration units are put in key order.
-  const units =
-    unit === 'record'
-      ? s.units
-      : s.keys
-          .map((key, at) => ({ key, at }))
-          .sort((a, b) => byText(a.key, b.key))
-          .map(({ at }) => s.units[at]!);
+  if (unit === 'record') {
+    // Record units arrive in id order already.
+    const starts = new Int32Array(s.starts.length + 1);
+    starts.set(s.starts);
+    starts[s.starts.length] = s.ranks.length;
+    return { rngSuffix: s.rngSuffix, starts, ranks: Int32Array.from(s.ranks) };
+  }
+  // Configuration units are put in key order.
+  const units = s.keys
+    .map((key, at) => ({ key, at }))
+    .sort((a, b) => byText(a.key, b.key))
+    .map(({ at }) => s.units[at]!);
   const starts = new Int32Array(units.length + 1);
   let total = 0;
   units.forEach((u, i) => {

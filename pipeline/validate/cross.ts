@@ -6,7 +6,12 @@
  */
 import type { RefitConfig } from '../config.ts';
 import type { Coefficients } from '../fit/index.ts';
-import { fitLatency, type LatencyCoefficients, predictLatencyRecord } from '../fit/latency.ts';
+import {
+  fitLatency,
+  type LatencyCoefficients,
+  type LatencyRecordPrediction,
+  predictLatencyRecord,
+} from '../fit/latency.ts';
 import { fitScaling, predictEta } from '../fit/scaling.ts';
 import type { SpecLookup } from '../fit/types.ts';
 import type { LatencyRecord, ScalingRecord } from '../records.ts';
@@ -72,24 +77,30 @@ export function latencyLeaveOnePairOut(
   const full = fullLatencyFit(records, config);
   const refGpu = specs.gpu(coefficients.throughput.reference_gpu);
   const withheld = new TupleCache<LatencyCoefficients>();
-  const throughputOf = new TupleCache<number | undefined>();
+  // A prediction depends on the record's configuration only (its pair's fit, its throughput).
+  const predictionOf = new TupleCache<Pick<LatencyRecordPrediction, 'status' | 'predictedMs' | 'source'>>();
   const inputs = new TupleCache<ValidationPoint['inputs']>();
   const points: ValidationPoint[] = [];
   let skipped = 0;
   for (const r of records) {
-    const fit = withheld.get([r.model, r.backend], () => {
-      const pair = compositeKey(r.model, r.backend);
-      return {
-        ...full,
-        service_times: without(full.service_times, pair),
-        service_time_quants: without(full.service_time_quants, pair),
-        service_time_stats: without(full.service_time_stats, pair),
-      };
+    const p = predictionOf.get([r.model, r.backend, r.quant, r.gpu], () => {
+      const fit = withheld.get([r.model, r.backend], () => {
+        const pair = compositeKey(r.model, r.backend);
+        return {
+          ...full,
+          service_times: without(full.service_times, pair),
+          service_time_quants: without(full.service_time_quants, pair),
+          service_time_stats: without(full.service_time_stats, pair),
+        };
+      });
+      const tokPerS = throughputFor(coefficients, specs, r.model, r.quant, r.backend, r.gpu, refGpu);
+      const { status, predictedMs, source } = predictLatencyRecord(
+        fit,
+        r,
+        tokPerS === undefined ? {} : { tokPerS },
+      );
+      return { status, predictedMs, source };
     });
-    const tokPerS = throughputOf.get([r.model, r.backend, r.quant, r.gpu], () =>
-      throughputFor(coefficients, specs, r.model, r.quant, r.backend, r.gpu, refGpu),
-    );
-    const p = predictLatencyRecord(fit, r, tokPerS === undefined ? {} : { tokPerS });
     if (p.status !== 'ok' || p.predictedMs === null) {
       skipped++;
       continue;

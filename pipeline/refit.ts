@@ -191,6 +191,16 @@ function predictionsFor(points: PointsByModel) {
  * written; a missed target returns exit code 1 and writes a candidate instead of publishing.
  */
 export async function refit(options: RefitOptions): Promise<RefitOutcome> {
+  // Worker threads are stopped when the refit returns or throws: a failed refit does not wait.
+  const stopWorkers = new AbortController();
+  try {
+    return await runRefit(options, stopWorkers.signal);
+  } finally {
+    stopWorkers.abort();
+  }
+}
+
+async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promise<RefitOutcome> {
   const progress: Progress = createProgress({
     stream: options.progressStream ?? { write: () => true, isTTY: false },
     env: options.env ?? {},
@@ -230,7 +240,7 @@ export async function refit(options: RefitOptions): Promise<RefitOutcome> {
     config.stability.seeds > 0 &&
     (mode === 'thread' || (mode === 'auto' && sampleSize >= STABILITY_THREAD_MIN_RECORDS));
   const inThread = threaded
-    ? stabilityInWorker(stabilityJob).then(
+    ? stabilityInWorker(stabilityJob, stopWorkers).then(
         (outcome) => ({ outcome, failure: null }),
         (err: unknown) => ({ outcome: null, failure: (err as Error).message }),
       )

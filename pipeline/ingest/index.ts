@@ -155,11 +155,10 @@ export async function ingestSources(
       files.push(file);
       if (offload && file === offloaded) {
         const mark = out.mark();
-        pending = {
-          at: results.length,
-          mark,
-          done: offload({ source: src.config, index: src.index, file, label }),
-        };
+        const done = offload({ source: src.config, index: src.index, file, label });
+        // Observed now, awaited after the other files: a failure there must not leave it unhandled.
+        done.catch(() => undefined);
+        pending = { at: results.length, mark, done };
         results.push({ src, label, result: null });
         continue;
       }

@@ -29,13 +29,23 @@ export async function runIngestJob(job: IngestJob): Promise<IngestAnswer> {
   return { file, part: normaliser.detach() };
 }
 
-/** `ingestInWorker(job)` runs the job on a worker thread; rejects when the thread fails. */
-export function ingestInWorker(job: IngestJob): Promise<IngestAnswer> {
+/**
+ * `ingestInWorker(job, signal)` runs the job on a worker thread; rejects when the thread fails, and
+ * stops it when `signal` aborts (a load that failed does not wait for it).
+ */
+export function ingestInWorker(job: IngestJob, signal?: AbortSignal): Promise<IngestAnswer> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('../thread.js', import.meta.url), {
       workerData: { tag: JOB_TAG, module: import.meta.url, job },
     });
     let settled = false;
+    const stop = () => {
+      if (!settled) reject(new Error('stopped: the run it belonged to ended'));
+      settled = true;
+      void worker.terminate();
+    };
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
     worker.once('message', (answer: IngestAnswer | { error: string }) => {
       settled = true;
       if ('error' in answer) reject(new Error(answer.error));

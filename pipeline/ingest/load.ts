@@ -90,13 +90,22 @@ export async function loadCorpus(configPath: string, options: LoadOptions = {}):
   // The largest CSV file is read on a worker thread meanwhile (on the main thread again if the
   // worker fails: same records, same issues).
   const normaliser = createNormaliser(resolver);
+  const stopWorker = new AbortController();
   const offload: Offload = async (job) => {
     const answer = await (options.threads === false
       ? runIngestJob({ ...job, registry })
-      : ingestInWorker({ ...job, registry }).catch(() => runIngestJob({ ...job, registry })));
+      : ingestInWorker({ ...job, registry }, stopWorker.signal).catch((err: unknown) => {
+          if (stopWorker.signal.aborted) throw err;
+          return runIngestJob({ ...job, registry });
+        }));
     return { file: answer.file, commit: (mark) => normaliser.absorb(answer.part, mark) };
   };
-  const ingest = await ingestSources(config, baseDir, normaliser, offload, options.offloadMinBytes);
+  let ingest: Awaited<ReturnType<typeof ingestSources>>;
+  try {
+    ingest = await ingestSources(config, baseDir, normaliser, offload, options.offloadMinBytes);
+  } finally {
+    stopWorker.abort();
+  }
   options.onStage?.(
     'ingest',
     ingest.counts.reduce((n, c) => n + c.read, 0),

@@ -47,16 +47,24 @@ export function runStabilityJob(job: StabilityJob): StabilityOutcome {
 }
 
 /**
- * `stabilityInWorker(job)` runs the job on a worker thread and resolves with its results; it
- * rejects when the thread cannot start or fails (the caller then runs the job inline).
+ * `stabilityInWorker(job, signal)` runs the job on a worker thread and resolves with its results;
+ * it rejects when the thread cannot start or fails (the caller then runs the job inline), and
+ * stops the thread when `signal` aborts (a refit that failed does not wait for it).
  */
-export function stabilityInWorker(job: StabilityJob): Promise<StabilityOutcome> {
+export function stabilityInWorker(job: StabilityJob, signal?: AbortSignal): Promise<StabilityOutcome> {
   return new Promise((resolve, reject) => {
     // A plain-JS entry registers the TypeScript loader in the thread, then imports this module.
     const worker = new Worker(new URL('../thread.js', import.meta.url), {
       workerData: { tag: JOB_TAG, module: import.meta.url, job },
     });
     let settled = false;
+    const stop = () => {
+      if (!settled) reject(new Error('stopped: the run it belonged to ended'));
+      settled = true;
+      void worker.terminate();
+    };
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
     worker.once('message', (outcome: StabilityOutcome) => {
       settled = true;
       resolve(outcome);

@@ -39,5 +39,8 @@ describe('ingestInWorker', () => {
     expect(threaded).toEqual(await runIngestJob(job));
     expect(threaded.file.read).toBeGreaterThan(0);
     expect(threaded.part.pending.length).toBe(threaded.file.accepted);
+    const stop = new AbortController();
+    stop.abort();
+    await expect(ingestInWorker(job, stop.signal)).rejects.toThrow(/stopped/);
   });
 });

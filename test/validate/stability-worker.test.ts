@@ -47,6 +47,14 @@ describe('stability study off the main thread', () => {
     await expect(stabilityInWorker(bad)).rejects.toThrow();
   });
 
+  it('stabilityInWorker stops the thread and rejects when its signal aborts', async () => {
+    const j = await job(20);
+    const stop = new AbortController();
+    const running = stabilityInWorker(j, stop.signal);
+    stop.abort();
+    await expect(running).rejects.toThrow(/stopped/);
+  });
+
   it('a config with stability.seeds 0 runs no study', async () => {
     const j = await job(0);
     expect(runStabilityJob(j).results).toEqual({ record: null, config: null });

@@ -4,9 +4,9 @@
  * hashes, no ids yet) while the main thread reads the other files; the worker's records and issues
  * are then absorbed at the file's place, so the corpus is the same as a one-thread read (tested).
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createNormaliser, type NormalisedPart } from '../normalise/index.ts';
 import { createResolver, type LoadedRegistry } from '../registry.ts';
+import { answerJob, runInThread } from '../util/thread.ts';
 import { type FileIngest, ingestOneFile, type OffloadJob } from './index.ts';
 
 /** What the worker is given: the file's job plus the registry to resolve names with. */
@@ -34,39 +34,7 @@ export async function runIngestJob(job: IngestJob): Promise<IngestAnswer> {
  * stops it when `signal` aborts (a load that failed does not wait for it).
  */
 export function ingestInWorker(job: IngestJob, signal?: AbortSignal): Promise<IngestAnswer> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('../thread.js', import.meta.url), {
-      workerData: { tag: JOB_TAG, module: import.meta.url, job },
-    });
-    let settled = false;
-    const stop = () => {
-      if (!settled) reject(new Error('stopped: the run it belonged to ended'));
-      settled = true;
-      void worker.terminate();
-    };
-    if (signal?.aborted) stop();
-    signal?.addEventListener('abort', stop, { once: true });
-    worker.once('message', (answer: IngestAnswer | { error: string }) => {
-      settled = true;
-      if ('error' in answer) reject(new Error(answer.error));
-      else resolve(answer);
-      void worker.terminate();
-    });
-    worker.once('error', (err) => {
-      if (!settled) reject(err);
-      settled = true;
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`ingest worker exited with code ${code} before answering`));
-      settled = true;
-    });
-  });
+  return runInThread(import.meta.url, JOB_TAG, job, signal);
 }
 
-if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === JOB_TAG && parentPort) {
-  const port = parentPort;
-  runIngestJob((workerData as { job: IngestJob }).job).then(
-    (answer) => port.postMessage(answer),
-    (err: unknown) => port.postMessage({ error: (err as Error).message }),
-  );
-}
+answerJob(JOB_TAG, runIngestJob);

@@ -7,10 +7,10 @@
  * rebuilds the lookups, runs the same `stabilityStudy` and posts the summaries back, so results
  * are identical to an inline run.
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { RefitConfig } from '../config.ts';
 import type { Category, RecordSet, SplitUnit } from '../records.ts';
 import { createResolver, type LoadedRegistry } from '../registry.ts';
+import { answerJob, runInThread } from '../util/thread.ts';
 import { type StabilityResult, stabilityStudy } from './runs.ts';
 
 /** What the worker is given. */
@@ -52,35 +52,7 @@ export function runStabilityJob(job: StabilityJob): StabilityOutcome {
  * stops the thread when `signal` aborts (a refit that failed does not wait for it).
  */
 export function stabilityInWorker(job: StabilityJob, signal?: AbortSignal): Promise<StabilityOutcome> {
-  return new Promise((resolve, reject) => {
-    // A plain-JS entry registers the TypeScript loader in the thread, then imports this module.
-    const worker = new Worker(new URL('../thread.js', import.meta.url), {
-      workerData: { tag: JOB_TAG, module: import.meta.url, job },
-    });
-    let settled = false;
-    const stop = () => {
-      if (!settled) reject(new Error('stopped: the run it belonged to ended'));
-      settled = true;
-      void worker.terminate();
-    };
-    if (signal?.aborted) stop();
-    signal?.addEventListener('abort', stop, { once: true });
-    worker.once('message', (outcome: StabilityOutcome) => {
-      settled = true;
-      resolve(outcome);
-      void worker.terminate();
-    });
-    worker.once('error', (err) => {
-      if (!settled) reject(err);
-      settled = true;
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`stability worker exited with code ${code} before answering`));
-      settled = true;
-    });
-  });
+  return runInThread(import.meta.url, JOB_TAG, job, signal);
 }
 
-if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === JOB_TAG && parentPort) {
-  parentPort.postMessage(runStabilityJob((workerData as { job: StabilityJob }).job));
-}
+answerJob(JOB_TAG, runStabilityJob);

@@ -44,3 +44,19 @@ describe('ingestInWorker', () => {
     await expect(ingestInWorker(job, stop.signal)).rejects.toThrow(/stopped/);
   });
 });
+
+describe('runInThread error replies', () => {
+  it('a job that throws in the thread rejects with its message on this side', async () => {
+    const { configPath } = await writeGeneratedCorpus({ records: 200, seed: 'bad-job', out: join(dir, 'b') });
+    const loaded = await loadCorpus(configPath);
+    const source = { ...loaded.config.sources[0]!, fields: { no_such_field: 'x' } };
+    const job = {
+      source,
+      index: 0,
+      file: { path: join(dir, 'b', 'throughput.csv'), label: 'throughput.csv' },
+      label: 'throughput.csv',
+      registry: loaded.registry,
+    } as unknown as Parameters<typeof ingestInWorker>[0];
+    await expect(ingestInWorker(job)).rejects.toThrow(/no_such_field/);
+  });
+});

@@ -36,7 +36,7 @@ export interface StageSummary {
 }
 
 export interface Progress {
-  /** Starts a stage, closing the previous one. */
+  /** Starts a stage, closing the previous one; a stage entered again adds to its first entry. */
   stage(name: string): void;
   /** Adds `rows` processed rows to the current stage. */
   tick(rows: number): void;
@@ -92,7 +92,10 @@ export function createProgress(options: ProgressOptions): Progress {
   const close = (): void => {
     if (current === null) return;
     draw(true);
-    stages.push({ name: current.name, rows: current.rows, ms: clock() - current.start });
+    const ms = clock() - current.start;
+    const at = stages.findIndex((s) => s.name === current!.name);
+    if (at < 0) stages.push({ name: current.name, rows: current.rows, ms });
+    else stages[at] = { name: current.name, rows: stages[at]!.rows + current.rows, ms: stages[at]!.ms + ms };
     current = null;
   };
 

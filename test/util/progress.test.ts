@@ -73,6 +73,25 @@ describe('createProgress', () => {
     expect(stream.chunks.join('')).not.toContain('\r');
   });
 
+  it('createProgress adds a stage entered again to its first entry (rows and time)', () => {
+    const stream = fakeStream(false);
+    const { clock, advance } = fakeClock();
+    const p = createProgress({ stream, env: {}, clock });
+    p.stage('emit');
+    advance(30);
+    p.stage('validate');
+    p.tick(100);
+    advance(10);
+    p.stage('emit');
+    p.tick(4);
+    advance(20);
+    const stages = p.done();
+    expect(stages).toEqual([
+      { name: 'emit', rows: 4, ms: 50 },
+      { name: 'validate', rows: 100, ms: 10 },
+    ]);
+  });
+
   it('createProgress on a TTY with CI set behaves like a pipe', () => {
     const stream = fakeStream(true);
     const p = createProgress({ stream, env: { CI: 'true' }, clock: fakeClock().clock });

@@ -389,11 +389,13 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
     figures: figures.map((f) => ({ name: f.name, caption: f.caption })),
   });
 
-  const artifactFiles: PublishFile[] = [
-    { name: 'fitted_models.json', content: serialiseArtifact(artifact) },
-    { name: 'fitted_models.schema.json', content: stableStringify(artifactJsonSchema()) },
-    { name: 'validation.json', content: stableStringify(validationFile) },
-    { name: 'splits.json', content: stableStringify(splitsFile) },
+  // Hashed once: the manifest lists the hashes and publishing checks against them.
+  const hashed = (name: string, content: string) => ({ name, content, sha256: sha256(content) });
+  const hashedFiles = [
+    hashed('fitted_models.json', serialiseArtifact(artifact)),
+    hashed('fitted_models.schema.json', stableStringify(artifactJsonSchema())),
+    hashed('validation.json', stableStringify(validationFile)),
+    hashed('splits.json', stableStringify(splitsFile)),
   ];
   const manifest = buildManifest({
     generatorVersion: artifact.generator.version,
@@ -403,9 +405,9 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
     recordCounts: recordCounts(corpus, runs[headline].split),
     rejectedByCode: countRejections(corpus.issues.filter((i) => i.severity === 'reject')),
     libraries: libraryVersions(await readLockfile(), RECORDED_LIBRARIES),
-    files: Object.fromEntries(artifactFiles.map((f) => [f.name, sha256(f.content)])),
+    files: Object.fromEntries(hashedFiles.map((f) => [f.name, f.sha256])),
   });
-  artifactFiles.push({ name: 'manifest.json', content: stableStringify(manifest) });
+  const artifactFiles: PublishFile[] = [...hashedFiles, hashed('manifest.json', stableStringify(manifest))];
   const reportFiles: PublishFile[] = [
     { name: 'refit.md', content: report },
     ...figures.map((f) => ({ name: `figures/${f.name}.svg`, content: f.svg })),
@@ -423,7 +425,7 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
       const aDir = asCandidate ? join(artifactsDir, 'candidate') : artifactsDir;
       const rDir = asCandidate ? join(outDir, 'reports', 'candidate') : join(outDir, 'reports');
       const all = [
-        ...artifactFiles.map((f) => ({ name: relative(outDir, join(aDir, f.name)), content: f.content })),
+        ...artifactFiles.map((f) => ({ ...f, name: relative(outDir, join(aDir, f.name)) })),
         ...reportFiles.map((f) => ({ name: relative(outDir, join(rDir, f.name)), content: f.content })),
       ];
       for (const f of publishFiles(outDir, all)) files.push(f.path);

@@ -15,6 +15,7 @@ import { CSV_OPTIONS, type ParsedRecord } from './ingest/csv.ts';
 import type { BackendSpec, GpuSpec, ModelSpec, QuantSpec, Registry } from './records.ts';
 import { PipelineError } from './util/errors.ts';
 import { isReservedKey } from './util/keys.ts';
+import { BoundedCache } from './util/memo.ts';
 
 /** An Ollama library tag and what it actually ships. */
 export interface TagSpec {
@@ -560,7 +561,7 @@ export function createResolver(registry: LoadedRegistry): Resolver {
     }
   };
 
-  const suggestions = memoiseKeyed<readonly string[]>();
+  const suggestions = new BoundedCache<readonly string[]>();
   const suggest = (kind: NameKind, raw: string, limit = 3): string[] => {
     const key = keyOf(kind, raw);
     if (key === '') return [];
@@ -592,17 +593,14 @@ export function createResolver(registry: LoadedRegistry): Resolver {
     resolveGpu: memoise(resolveGpu),
     resolveTag: (raw) => tagIndex.get(raw.trim().toLowerCase()),
     suggest: (kind, raw, limit = 3) => [
-      ...suggestions(`${kind}\u0000${limit}\u0000${raw}`, () => suggest(kind, raw, limit)),
+      ...suggestions.get(`${kind}\u0000${limit}\u0000${raw}`, () => suggest(kind, raw, limit)),
     ],
   };
 }
 
-/** Most distinct names remembered per lookup; past it the cache starts again (memory stays bounded). */
-const MEMO_LIMIT = 10_000;
-
 function memoise<R>(fn: (raw: string) => R): (raw: string) => R {
-  const cached = memoiseKeyed<R>();
-  return (raw) => cached(raw, () => fn(raw));
+  const cache = new BoundedCache<R>();
+  return (raw) => cache.get(raw, () => fn(raw));
 }
 
 function displayOf(raw: string): string {
@@ -624,16 +622,4 @@ export function editDistance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length]!;
-}
-
-function memoiseKeyed<R>(): (key: string, compute: () => R) => R {
-  const cache = new Map<string, R>();
-  return (key, compute) => {
-    const hit = cache.get(key);
-    if (hit !== undefined) return hit;
-    const value = compute();
-    if (cache.size >= MEMO_LIMIT) cache.clear();
-    cache.set(key, value);
-    return value;
-  };
 }

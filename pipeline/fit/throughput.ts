@@ -37,7 +37,7 @@ import { quantileSorted, type SpreadSummary, sortPairs } from '../math/robust.ts
 import type { GpuSpec, ModelSpec, QuantSpec, ThroughputRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey, dict, splitKey } from '../util/keys.ts';
-import { TupleCache } from '../util/memo.ts';
+import { getOrInsert, TupleCache } from '../util/memo.ts';
 import type { Diagnostics, FitResult, Provenance, ResidualSummary, SpecLookup } from './types.ts';
 import { kvCacheBytes } from './vram.ts';
 
@@ -265,16 +265,6 @@ export function rooflineTokPerS(
  */
 export function decodeTokPerS(fit: DecodeTime, bytes: number, bandwidthGbs: number): number {
   return 1 / (fit.overhead_ms / 1000 + bytes / (bandwidthGbs * 1e9 * fit.bandwidth_efficiency));
-}
-
-/** `map.get(key)`, inserting `make()` first when the key is absent. */
-function getOrInsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) {
-    v = make();
-    map.set(key, v);
-  }
-  return v;
 }
 
 /** Own-property read of a coefficient table (artifact objects come from JSON.parse). */

@@ -20,7 +20,7 @@ import { type GramSystem, nonNegativeLeastSquaresGram } from '../math/least-squa
 import { WeightedMedianIndex } from '../math/robust.ts';
 import type { ModelSpec, QuantSpec, VramRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
-import { TupleCache } from '../util/memo.ts';
+import { getOrInsert, TupleCache } from '../util/memo.ts';
 import type { Diagnostics, FitResult, Provenance, ResidualSummary, SpecLookup } from './types.ts';
 
 const GIB = 1024 ** 3;
@@ -227,16 +227,6 @@ function activationGb(
   if (t.maxContext === null || context <= t.maxContext) return { value: raw, clamped: false };
   const bound = Math.max(rawActivation(t, layers, t.maxContext, batch), t.capRatio * (wGb + kvGb));
   return raw > bound ? { value: bound, clamped: true } : { value: raw, clamped: false };
-}
-
-/** `map.get(key)`, inserting `make()` first when the key is absent. */
-function getOrInsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) {
-    v = make();
-    map.set(key, v);
-  }
-  return v;
 }
 
 // ------------------------------------------------------------------------------------------

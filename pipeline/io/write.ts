@@ -107,6 +107,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 export interface PublishFile {
   readonly name: string;
   readonly content: string | Uint8Array;
+  /** `sha256(content)` when the caller already has it (a manifest lists it), so it is not hashed twice. */
+  readonly sha256?: string;
 }
 
 export interface PublishedFile {
@@ -349,8 +351,16 @@ export function publishFiles(
   }[] = [];
   for (const name of order) {
     const path = resolveName(dir, name);
-    const content = byName.get(name)!.content;
-    staged.push({ name, path, temp: tempPathFor(path), backup: null, hash: sha256(content), content });
+    const file = byName.get(name)!;
+    const { content } = file;
+    staged.push({
+      name,
+      path,
+      temp: tempPathFor(path),
+      backup: null,
+      hash: file.sha256 ?? sha256(content),
+      content,
+    });
   }
   recoverPublish(dir);
   sweepLeftovers(new Set(staged.map((s) => dirname(s.path))), isProcessAlive);

@@ -33,6 +33,7 @@ import {
 } from '../records.ts';
 import { hasControlChars, type NameKind, type Resolver } from '../registry.ts';
 import { isReservedKey } from '../util/keys.ts';
+import { BoundedCache } from '../util/memo.ts';
 import { clip } from '../util/text.ts';
 
 /** Options of `normalise`. */
@@ -232,17 +233,11 @@ function warn(warnings: Issue[], row: IngestedRow, code: IssueCode, message: str
   warnings.push({ source: row.source, line: row.line, severity: 'warn', code, message });
 }
 
-/** Most distinct texts `intern` remembers; past it the table starts again. */
-const INTERN_LIMIT = 10_000;
-const interned = new Map<string, string>();
+const interned = new BoundedCache<string>();
 
 /** One shared instance per distinct text (metric labels repeat on millions of rows). */
 function intern(text: string): string {
-  const hit = interned.get(text);
-  if (hit !== undefined) return hit;
-  if (interned.size >= INTERN_LIMIT) interned.clear();
-  interned.set(text, text);
-  return text;
+  return interned.get(text, () => text);
 }
 
 function resolveRow(

@@ -1,11 +1,29 @@
 /**
- * A cache keyed by a tuple of primitives (`['llama3.2-1b', 'Q4_K_M', 'ollama', 2048]`), held as
- * nested `Map`s so a lookup hashes each (usually interned) part instead of building a joined string.
- * Predictions depend only on a record's configuration, and a corpus has far fewer configurations
- * than records: `TupleCache` lets a per-record loop compute each configuration once.
+ * Caches. Predictions depend only on a record's configuration, seed-independent results only on
+ * (records, config), resolved names only on the raw text: each cache here lets a hot loop compute
+ * such a value once. All of them are `getOrInsert` on some map.
  */
+
+/**
+ * `getOrInsert(map, key, make)` is `map.get(key)`, inserting `make()` first when the key is absent
+ * (`has`, not `undefined`, decides, so an undefined value is cached too).
+ * @example getOrInsert(groups, model, () => []).push(record)
+ */
+export function getOrInsert<K, V>(map: Map<K, V> | WeakMap<K & object, V>, key: K, make: () => V): V {
+  const m = map as Map<K, V>;
+  if (m.has(key)) return m.get(key) as V;
+  const value = make();
+  m.set(key, value);
+  return value;
+}
+
+/** A part of a `TupleCache` key. */
 export type TuplePart = string | number | boolean | null;
 
+/**
+ * A cache keyed by a tuple of primitives (`['llama3.2-1b', 'Q4_K_M', 'ollama', 2048]`), held as
+ * nested `Map`s so a lookup hashes each (usually interned) part instead of building a joined string.
+ */
 export class TupleCache<V> {
   readonly #root = new Map<TuplePart, unknown>();
 
@@ -18,18 +36,9 @@ export class TupleCache<V> {
     let node = this.#root;
     const last = parts.length - 1;
     for (let i = 0; i < last; i++) {
-      let next = node.get(parts[i]!) as Map<TuplePart, unknown> | undefined;
-      if (next === undefined) {
-        next = new Map();
-        node.set(parts[i]!, next);
-      }
-      node = next;
+      node = getOrInsert(node, parts[i]!, () => new Map<TuplePart, unknown>()) as Map<TuplePart, unknown>;
     }
-    const key = parts[last]!;
-    if (node.has(key)) return node.get(key) as V;
-    const value = compute();
-    node.set(key, value);
-    return value;
+    return getOrInsert(node, parts[last]!, compute) as V;
   }
 }
 
@@ -42,15 +51,11 @@ export class ObjectPairCache<A extends object, B extends object, V> {
   readonly #byA = new WeakMap<A, WeakMap<B, V>>();
 
   get(a: A, b: B, compute: () => V): V {
-    let byB = this.#byA.get(a);
-    if (!byB) {
-      byB = new WeakMap();
-      this.#byA.set(a, byB);
-    }
-    if (byB.has(b)) return byB.get(b) as V;
-    const value = compute();
-    byB.set(b, value);
-    return value;
+    return getOrInsert(
+      getOrInsert(this.#byA, a, () => new WeakMap<B, V>()),
+      b,
+      compute,
+    );
   }
 }
 
@@ -62,14 +67,32 @@ export class ObjectKeyCache<A extends object, V> {
   readonly #byObject = new WeakMap<A, Map<string, V>>();
 
   get(object: A, key: string, compute: () => V): V {
-    let byKey = this.#byObject.get(object);
-    if (!byKey) {
-      byKey = new Map();
-      this.#byObject.set(object, byKey);
-    }
-    if (byKey.has(key)) return byKey.get(key) as V;
+    return getOrInsert(
+      getOrInsert(this.#byObject, object, () => new Map<string, V>()),
+      key,
+      compute,
+    );
+  }
+}
+
+/**
+ * A text-keyed cache that holds at most `limit` entries: past it, it starts again. For lookups by
+ * raw names from the data (a corpus repeats a few hundred spellings over millions of rows, but a
+ * hostile file may not), so memory stays bounded.
+ */
+export class BoundedCache<V> {
+  readonly #entries = new Map<string, V>();
+  readonly #limit: number;
+
+  constructor(limit = 10_000) {
+    this.#limit = limit;
+  }
+
+  get(key: string, compute: () => V): V {
+    if (this.#entries.has(key)) return this.#entries.get(key) as V;
+    if (this.#entries.size >= this.#limit) this.#entries.clear();
     const value = compute();
-    byKey.set(key, value);
+    this.#entries.set(key, value);
     return value;
   }
 }

@@ -17,7 +17,7 @@ import type { SpecLookup } from '../fit/types.ts';
 import type { LatencyRecord, ScalingRecord } from '../records.ts';
 import { compositeKey, dict } from '../util/keys.ts';
 import { ObjectPairCache, TupleCache } from '../util/memo.ts';
-import { type ModelPoints, throughputFor } from './points.ts';
+import { type ModelPoints, point, throughputFor } from './points.ts';
 import type { ValidationPoint } from './score.ts';
 
 /**
@@ -45,17 +45,7 @@ function computeScalingLeaveOneModelOut(records: readonly ScalingRecord[], confi
     for (const r of records) {
       if (r.model !== held) continue;
       const p = predictEta(fit.coefficients, { model: r.model, backend: r.backend, n: r.nAgents });
-      points.push({
-        id: r.id,
-        model: r.model,
-        backend: r.backend,
-        quant: r.quant,
-        gpu: r.gpu,
-        actual: r.eta,
-        predicted: p.eta,
-        provenance: p.provenance,
-        inputs: { n: r.nAgents, family: p.family, held_out: held },
-      });
+      points.push(point(r, r.eta, p.eta, p.provenance, { n: r.nAgents, family: p.family, held_out: held }));
     }
   }
   return { points, skipped: {} };
@@ -105,21 +95,20 @@ export function latencyLeaveOnePairOut(
       skipped++;
       continue;
     }
-    points.push({
-      id: r.id,
-      model: r.model,
-      backend: r.backend,
-      quant: r.quant,
-      gpu: r.gpu,
-      actual: r.ms,
-      predicted: p.predictedMs,
-      provenance: p.source === 'measured' ? 'measured' : 'derived',
-      inputs: inputs.get([r.metric, r.concurrency, p.source], () => ({
-        metric: r.metric,
-        concurrency: r.concurrency,
-        source: p.source,
-      })),
-    });
+    const { source } = p;
+    points.push(
+      point(
+        r,
+        r.ms,
+        p.predictedMs,
+        source === 'measured' ? 'measured' : 'derived',
+        inputs.get([r.metric, r.concurrency, source], () => ({
+          metric: r.metric,
+          concurrency: r.concurrency,
+          source,
+        })),
+      ),
+    );
   }
   return { points, skipped: skipped > 0 ? { unseen_pair_without_throughput: skipped } : {} };
 }

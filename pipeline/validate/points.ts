@@ -36,7 +36,8 @@ export interface ModelPoints {
 
 export type PointsByModel = Readonly<Record<ScoredModel, ModelPoints>>;
 
-function point(
+/** A validation point for a held-out record: its identity, actual, prediction and inputs. */
+export function point(
   r: AnyRecord,
   actual: number,
   predicted: number,

@@ -373,21 +373,11 @@ describe('VramCoefficientsSchema', () => {
 
 describe('predictVram activation_backends', () => {
   it('predictVram applies the fitted activation only to backends the fit measured', () => {
-    const model = {
-      id: 'm',
-      family: 'f',
-      paramsB: 3,
-      activeParamsB: 3,
-      layers: 28,
-      kvHeads: 8,
-      headDim: 128,
-      attention: 'gqa',
-      aliases: [],
-    };
-    const quant = { id: 'FP16', bitsPerWeight: 16, family: 'float', defaultTpsMultiplier: 1, aliases: [] };
+    const m3 = model('m', 3);
+    const fp16 = quant('FP16', 16, 'float', 1);
     const specs = {
-      model: (id: string) => (id === 'm' ? model : undefined),
-      quant: (id: string) => (id === 'FP16' ? quant : undefined),
+      model: (id: string) => (id === 'm' ? m3 : undefined),
+      quant: (id: string) => (id === 'FP16' ? fp16 : undefined),
       gpu: () => undefined,
       backend: () => undefined,
     };
@@ -409,8 +399,8 @@ describe('predictVram activation_backends', () => {
     }));
     const c = fitVram(records, { specs }).coefficients;
     expect(c.activation_backends).toEqual(['transformers-gpu']);
-    const hf = predictVram(c, { model, quant, context: 8192, backend: 'transformers-gpu' });
-    const ollama = predictVram(c, { model, quant, context: 8192, backend: 'ollama' });
+    const hf = predictVram(c, { model: m3, quant: fp16, context: 8192, backend: 'transformers-gpu' });
+    const ollama = predictVram(c, { model: m3, quant: fp16, context: 8192, backend: 'ollama' });
     expect(hf.activationApplied).toBe(true);
     expect(hf.activationGb).toBeGreaterThan(1);
     expect(ollama.activationApplied).toBe(false);

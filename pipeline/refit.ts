@@ -351,6 +351,7 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
     spotChecks,
     gate,
   });
+  const inputHashes = new Map(corpus.inputFiles.map((f) => [f.path, f.sha256] as const));
   const report = renderRefitReport({
     generator: artifact.generator,
     seed: config.seed,
@@ -360,12 +361,15 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
       const src = config.sources.find(
         (s) => c.source === s.path || c.source.startsWith(s.path.split('*')[0]!),
       );
+      // A file read by two sources is labelled `path [source N]` the second time.
+      const hash = inputHashes.get(c.source.replace(/ \[source \d+\]$/, ''));
       return {
         path: c.source,
         category: c.category,
         read: c.read,
         accepted: c.accepted,
         rejected: c.rejected,
+        ...(hash ? { sha256: hash } : {}),
         ...(src?.note ? { note: src.note } : {}),
       };
     }),

@@ -87,6 +87,18 @@ describe('refit (golden fixture corpus)', () => {
     }
   });
 
+  it("the report's source table shows each input file's sha256 (first 12 hex digits)", async () => {
+    await run;
+    const report = readFileSync(join(out, 'reports/refit.md'), 'utf8');
+    const manifest = JSON.parse(readFileSync(join(out, 'artifacts/manifest.json'), 'utf8'));
+    const sources = (manifest.inputs as { path: string; sha256: string }[]).filter((i) =>
+      i.path.startsWith('corpus/'),
+    );
+    expect(sources.length).toBeGreaterThan(0);
+    for (const i of sources)
+      expect(report).toMatch(new RegExp(`\\| ${i.path} \\|.*\\| ${i.sha256.slice(0, 12)} \\|`));
+  });
+
   it('a second run on the same inputs gives byte-identical artifacts', async () => {
     await run;
     const again = tempDir();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: registers the TypeScript loader, then hands over to the CLI.
-import { register } from 'tsx/esm/api';
+// Thin launcher: runs the precompiled bundle for the current sources (built on first use, see
+// bundle.js), or the TypeScript sources through the tsx loader when it cannot be built.
+import { importEntry } from './bundle.js';
 
-register();
-await import('../pipeline/cli.ts');
+await importEntry('cli.js', 'cli.ts');

@@ -1,6 +1,7 @@
 /**
  * One benchmark measurement in a fresh process:
- *   node --import tsx pipeline/bench-child.ts --config FILE --out DIR [--records N]
+ *   node dist/<hash>/bench-child.js --config FILE --out DIR [--records N]   (the bundle; or
+ *   node --import tsx pipeline/bench-child.ts …, the sources)
  * runs the full refit in-process and prints ONE JSON line
  *   { records, seconds, records_per_s, peak_rss_mb, exit_code, stages: { ingest: { ms, records, records_per_s }, ... } }
  * `seconds` is the refit call alone (module loading excluded); peak RSS is the process high-water
@@ -8,11 +9,10 @@
  * the process did. `records` is `--records` when given, else the rows ingest read.
  */
 
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { StageTiming } from './refit.ts';
+import { refit, type StageTiming } from './refit.ts';
 
 interface StageFigures {
   readonly ms: number;
@@ -63,13 +63,6 @@ async function main(): Promise<number> {
     process.stderr.write('usage: bench-child.ts --config FILE --out DIR [--records N]\n');
     return 2;
   }
-  const refitModule = fileURLToPath(new URL('./refit.ts', import.meta.url));
-  if (!existsSync(refitModule)) {
-    process.stderr.write(`bench: ${refitModule} does not exist yet: the refit orchestrator is not built\n`);
-    return 2;
-  }
-  // Loaded after the existence check, so a checkout without the orchestrator gets a clear message.
-  const { refit } = (await import(pathToFileURL(refitModule).href)) as typeof import('./refit.ts');
   const start = performance.now();
   const result = await refit({ configPath: values.config, outDir: values.out });
   const seconds = (performance.now() - start) / 1000;

@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureBundle } from '../bin/bundle.js';
 import type { BenchMeasurement } from './bench-child.ts';
 import { writeGeneratedCorpus } from './commands/generate.ts';
 import { writeFileAtomic } from './io/write.ts';
@@ -225,14 +226,23 @@ export function failureReason(stderr: string): string {
   );
 }
 
-/** Runs bench-child.ts in a fresh Node process and parses its JSON line. */
+/**
+ * The child's command line: the precompiled bundle's bench-child.js, as `npm run refit` runs the
+ * bundle (built now if missing), or the TypeScript source through tsx when it cannot be built.
+ */
+async function childCommand(): Promise<string[]> {
+  const bundle = await ensureBundle();
+  return bundle ? [join(bundle, 'bench-child.js')] : ['--import', import.meta.resolve('tsx'), CHILD];
+}
+
+/** Runs bench-child in a fresh Node process and parses its JSON line. */
 async function measure(
   configPath: string,
   outDir: string,
   timeoutSeconds: number,
   records?: number,
 ): Promise<{ outcome: Outcome; seconds: number; observedPeakRssMb: number | null }> {
-  const args = ['--import', import.meta.resolve('tsx'), CHILD, '--config', configPath, '--out', outDir];
+  const args = [...(await childCommand()), '--config', configPath, '--out', outDir];
   if (records !== undefined) args.push('--records', String(records));
   const result = await run(process.execPath, args, timeoutSeconds);
   const { seconds, observedPeakRssMb } = result;

@@ -11,8 +11,7 @@
  *
  * Stages 2–6 are pure; this module does the I/O through pipeline/io/ and returns what the CLI prints.
  */
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import type { RefitConfig } from './config.ts';
 import type { Artifact } from './emit/artifact.ts';
 import {
@@ -23,7 +22,7 @@ import {
   serialiseArtifact,
 } from './emit/artifact.ts';
 import { compareArtifacts, comparePoints } from './emit/drift.ts';
-import { renderFigures } from './emit/figures.ts';
+import { figureSpecs, openChartThread, renderFigures } from './emit/figures.ts';
 import { buildManifest, countRejections, libraryVersions } from './emit/manifest.ts';
 import { type ReportDrift, renderRefitReport } from './emit/report.ts';
 import type { UnitResults } from './emit/validation.ts';
@@ -36,6 +35,7 @@ import { createPredictor } from './predict.ts';
 import type { Category, RecordSet, SplitSet, SplitUnit } from './records.ts';
 import { CATEGORIES } from './records.ts';
 import { splitSide, splitsToJson } from './split/index.ts';
+import { BUNDLED, PACKAGE_ROOT } from './util/paths.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
 import { stableStringify } from './util/stable-json.ts';
 import { type PointsByModel, SCORED_MODELS, validationPoints } from './validate/points.ts';
@@ -80,6 +80,13 @@ export interface RefitOptions {
    * @default 'auto'
    */
   readonly stabilityThread?: 'auto' | 'thread' | 'inline' | undefined;
+  /**
+   * Where the figures are drawn: `auto` (a worker thread opened at the start, so vega loads beside
+   * the ingest, when running from the precompiled bundle; inline from the TypeScript sources, where
+   * the thread would first compile vega), `thread` or `inline`. The SVG bytes are the same.
+   * @default 'auto'
+   */
+  readonly chartThread?: 'auto' | 'thread' | 'inline' | undefined;
 }
 
 /** Below this many records in the stability sample, starting a thread costs more than it saves. */
@@ -95,8 +102,6 @@ export interface RefitOutcome {
   readonly written: 'published' | 'candidate' | 'none';
   readonly files: readonly string[];
 }
-
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Library versions recorded in the manifest. */
 const RECORDED_LIBRARIES = [
@@ -205,6 +210,9 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
     stream: options.progressStream ?? { write: () => true, isTTY: false },
     env: options.env ?? {},
   });
+  const chartMode = options.chartThread ?? 'auto';
+  const chartThread =
+    chartMode === 'thread' || (chartMode === 'auto' && BUNDLED) ? openChartThread(stopWorkers) : null;
   progress.stage('ingest');
   const loaded = await loadCorpus(options.configPath, {
     onStage: (stage, rows) => {
@@ -319,12 +327,12 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
     record: splitsToJson(runs.record.split),
     config: splitsToJson(runs.config.split),
   };
-  const figures = await renderFigures({
-    points: published.points,
-    coefficients,
-    records: corpus.records,
-    specs: corpus.resolver,
-  });
+  // Drawn on the chart thread (when open) while the stability study is awaited.
+  const drawing = renderFigures(
+    figureSpecs({ points: published.points, coefficients, records: corpus.records, specs: corpus.resolver }),
+    chartThread,
+    warnings,
+  );
   // The stability study (a worker thread, or here) is awaited only now: everything above overlaps it.
   progress.stage('validate');
   let studied: StabilityOutcome;
@@ -344,6 +352,7 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
     progress.tick(sampleSize * Math.max(1, config.stability.seeds));
   }
   progress.stage('emit');
+  const figures = await drawing;
   const validationFile = buildValidationFile({
     seed: config.seed,
     headlineUnit: headline,

@@ -7,7 +7,6 @@
  */
 
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CommandOutput } from '../cli.ts';
 import { parseConfig, RefitConfigSchema } from '../config.ts';
 import { csvLine } from '../generate/csv-line.ts';
@@ -16,6 +15,7 @@ import { fileExists, readText } from '../io/read.ts';
 import { writeLinesAtomic } from '../io/write-stream.ts';
 import type { Category } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
+import { PACKAGE_ROOT } from '../util/paths.ts';
 import { stableStringify } from '../util/stable-json.ts';
 
 type Values = Readonly<Record<string, string | boolean | undefined>>;
@@ -63,15 +63,12 @@ export function parseGenerateArgs(values: Values): GenerateArgs {
   return { records, seed, out, badShare };
 }
 
-/** The checkout root: two levels above this file (pipeline/commands/). */
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
 /**
  * How the config names `to`: relative to `from` (with `/` separators) when the output directory is
  * inside the checkout, so the pair can move together; absolute otherwise (a temp directory).
  */
 function pathForConfig(from: string, to: string): string {
-  const inside = !relative(REPO_ROOT, from).startsWith('..') && !isAbsolute(relative(REPO_ROOT, from));
+  const inside = !relative(PACKAGE_ROOT, from).startsWith('..') && !isAbsolute(relative(PACKAGE_ROOT, from));
   return inside ? relative(from, to).split(sep).join('/') : to;
 }
 
@@ -103,13 +100,13 @@ export async function writeGeneratedCorpus(
     bytes += written.bytes;
     sources[file.category] = file.name;
   }
-  const rootConfig = resolve(REPO_ROOT, 'refit.config.yaml');
+  const rootConfig = resolve(PACKAGE_ROOT, 'refit.config.yaml');
   const base = (await fileExists(rootConfig))
     ? parseConfig(await readText(rootConfig), rootConfig)
     : undefined;
   // The same registry files the root config names (the schema's defaults without one).
   const registry = base?.registry ?? RefitConfigSchema.shape.registry.parse(undefined);
-  const registryPath = (path: string): string => pathForConfig(outDir, resolve(REPO_ROOT, path));
+  const registryPath = (path: string): string => pathForConfig(outDir, resolve(PACKAGE_ROOT, path));
   const configText = generatedConfig({
     ...(base ? { base } : {}),
     sources,

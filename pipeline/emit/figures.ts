@@ -1,16 +1,28 @@
 /**
  * The refit report's figures: predicted vs actual and residuals per model on the headline test
  * split, the throughput size power law on log-log axes, and η(N) per backend with data points.
- * Pure apart from vega's rendering; returns SVG strings for the publish step.
+ * `figureSpecs` builds their vega-lite specs (pure, no vega loaded); `renderFigures` turns them into
+ * SVG strings for the publish step, on a chart thread opened early (`openChartThread`) or here.
  */
+
+import type { TopLevelSpec } from 'vega-lite';
 import type { Coefficients } from '../fit/index.ts';
 import { predictEta } from '../fit/scaling.ts';
 import type { SpecLookup } from '../fit/types.ts';
 import { extent } from '../math/extent.ts';
 import type { RecordSet } from '../records.ts';
+import { openThread } from '../util/thread.ts';
 import { type PointsByModel, SCORED_MODELS } from '../validate/points.ts';
-import { powerLawSvg, predictedVsActualSvg, residualsSvg, scalingSvg } from './chart.ts';
+import { powerLawSpec, predictedVsActualSpec, residualsSpec, scalingSpec } from './chart-spec.ts';
 
+/** A figure to draw: its file name (without `.svg`), its caption in the report, and its spec. */
+export interface FigureSpec {
+  readonly name: string;
+  readonly caption: string;
+  readonly spec: TopLevelSpec;
+}
+
+/** A drawn figure. */
 export interface Figure {
   readonly name: string;
   readonly caption: string;
@@ -35,9 +47,9 @@ export interface FigureInput {
   readonly specs: SpecLookup;
 }
 
-/** Renders every figure of the report, in a fixed order. */
-export async function renderFigures(input: FigureInput): Promise<Figure[]> {
-  const figures: Figure[] = [];
+/** The specs of every figure of the report, in a fixed order. */
+export function figureSpecs(input: FigureInput): FigureSpec[] {
+  const figures: FigureSpec[] = [];
   for (const model of SCORED_MODELS) {
     const all = input.points[model].points;
     const shown = thin(all, MAX_POINTS);
@@ -51,7 +63,7 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
     figures.push({
       name: `${model}-predicted-vs-actual`,
       caption: `${model}: predicted vs actual on the held-out split (y = x line)${thinNote(shown.length, all.length)}`,
-      svg: await predictedVsActualSvg({
+      spec: predictedVsActualSpec({
         title: `${model}: predicted vs actual`,
         unit: UNITS[model] ?? '',
         points: pts,
@@ -60,7 +72,7 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
     figures.push({
       name: `${model}-residuals`,
       caption: `${model}: residual (predicted − actual) vs predicted${thinNote(shown.length, all.length)}`,
-      svg: await residualsSvg({ title: `${model}: residuals`, unit: UNITS[model] ?? '', points: pts }),
+      spec: residualsSpec({ title: `${model}: residuals`, unit: UNITS[model] ?? '', points: pts }),
     });
   }
 
@@ -84,7 +96,7 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
     figures.push({
       name: 'throughput-power-law',
       caption: `throughput vs model size (log-log) with the fitted power law ${tp.size_power_a.toPrecision(4)}·p^−${tp.size_power_b.toPrecision(3)}`,
-      svg: await powerLawSvg({
+      spec: powerLawSpec({
         title: 'tok/s vs parameters',
         points: sizePoints,
         a: tp.size_power_a,
@@ -109,7 +121,7 @@ export async function renderFigures(input: FigureInput): Promise<Figure[]> {
     figures.push({
       name: 'scaling-eta',
       caption: 'per-agent efficiency η(N) per (backend, model): measured points and fitted curves',
-      svg: await scalingSvg({
+      spec: scalingSpec({
         title: 'η(N) per backend',
         points: thin(sc, MAX_POINTS).map((r) => ({
           backend: `${r.backend} ${r.model}`,
@@ -143,4 +155,38 @@ function thin<T>(items: readonly T[], max: number): readonly T[] {
 
 function thinNote(shown: number, total: number): string {
   return shown < total ? ` (${shown} of ${total} points drawn, evenly spaced)` : '';
+}
+
+/** Marks `workerData` as a chart job (chart-worker.ts is also imported on the main thread). */
+export const CHART_JOB_TAG = 'capfit-chart-job';
+
+/** A thread that renders figure specs; it loads vega as soon as it is opened. */
+export type ChartThread = ReturnType<typeof openChartThread>;
+
+/**
+ * `openChartThread(signal)` opens the chart thread now, so that vega loads beside the ingest and
+ * the fits; the specs are posted later by `renderFigures`. Stopped when `signal` aborts.
+ */
+export function openChartThread(signal?: AbortSignal) {
+  return openThread<readonly FigureSpec[], Figure[]>('emit/chart-worker', CHART_JOB_TAG, signal);
+}
+
+/**
+ * `renderFigures(specs, thread)` draws the figures: on `thread` when one is given, else (or when the
+ * thread fails, which adds a line to `warnings`) on this thread. Both give the same SVG bytes.
+ */
+export async function renderFigures(
+  specs: readonly FigureSpec[],
+  thread: ChartThread | null,
+  warnings: string[] = [],
+): Promise<Figure[]> {
+  if (thread) {
+    try {
+      return await thread.run(specs);
+    } catch (err) {
+      warnings.push(`figures drawn on the main thread: the chart thread failed (${(err as Error).message})`);
+    }
+  }
+  const { renderSpecs } = await import('./chart-worker.ts');
+  return renderSpecs(specs);
 }

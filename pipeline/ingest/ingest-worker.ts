@@ -34,7 +34,7 @@ export async function runIngestJob(job: IngestJob): Promise<IngestAnswer> {
  * stops it when `signal` aborts (a load that failed does not wait for it).
  */
 export function ingestInWorker(job: IngestJob, signal?: AbortSignal): Promise<IngestAnswer> {
-  return runInThread(import.meta.url, JOB_TAG, job, signal);
+  return runInThread('ingest/ingest-worker', JOB_TAG, job, signal);
 }
 
 answerJob(JOB_TAG, runIngestJob);

@@ -52,7 +52,7 @@ export function runStabilityJob(job: StabilityJob): StabilityOutcome {
  * stops the thread when `signal` aborts (a refit that failed does not wait for it).
  */
 export function stabilityInWorker(job: StabilityJob, signal?: AbortSignal): Promise<StabilityOutcome> {
-  return runInThread(import.meta.url, JOB_TAG, job, signal);
+  return runInThread('validate/stability-worker', JOB_TAG, job, signal);
 }
 
 answerJob(JOB_TAG, runStabilityJob);

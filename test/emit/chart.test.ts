@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { powerLawSvg, predictedVsActualSvg, residualsSvg, scalingSvg } from '../../pipeline/emit/chart.ts';
 import {
   powerLawCurve,
   powerLawSpec,
-  powerLawSvg,
   predictedVsActualSpec,
-  predictedVsActualSvg,
   residualsSpec,
-  residualsSvg,
   sanitiseLabel,
-  scalingSvg,
-} from '../../pipeline/emit/chart.ts';
+} from '../../pipeline/emit/chart-spec.ts';
 
 const HOSTILE = '<script>a|b`</script>';
 

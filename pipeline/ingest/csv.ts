@@ -1,12 +1,16 @@
 /**
- * Streaming CSV reader: csv-parse with a BOM strip, CR/LF/CRLF record delimiters (mixed endings in
- * one file are fine), quoted fields spanning lines, and relaxed column counts so that a ragged row
- * becomes a `ragged_row` issue at its line instead of failing the file. A syntax error (an unclosed
- * quote, a quote inside an unquoted field) fails the whole file: one `unparseable_file` issue.
+ * Streaming CSV reader with csv-parse's semantics (`CSV_OPTIONS`): a BOM strip, CR/LF/CRLF record
+ * delimiters (mixed endings in one file are fine), quoted fields spanning lines, and relaxed column
+ * counts so that a ragged row becomes a `ragged_row` issue at its line instead of failing the file.
+ * A syntax error (an unclosed quote, a quote inside an unquoted field) fails the whole file: one
+ * `unparseable_file` issue. Quote-free lines are split by `CsvSplitter` itself; each record with a
+ * quote is parsed by csv-parse.
  */
 
 import type { Readable } from 'node:stream';
-import { CsvError, type Options, parse } from 'csv-parse';
+import { StringDecoder } from 'node:string_decoder';
+import { CsvError, type Options } from 'csv-parse';
+import { parse } from 'csv-parse/sync';
 import type { Issue } from '../records.ts';
 
 /** A row's values by column name (a `Map` is one). */
@@ -108,41 +112,176 @@ export async function readCsv(stream: Readable, source: string): Promise<RawTabl
  * discards what it made of them.
  */
 export async function visitCsv(stream: Readable, source: string, visitor: CsvVisitor): Promise<CsvOutcome> {
-  const parser = stream.pipe(parse(CSV_OPTIONS as unknown as Options));
-  let header: string[] | null = null;
-  let index: Map<string, number> | null = null;
-  let read = 0;
+  const records = new RecordHandler(source, visitor);
+  const decoder = new StringDecoder('utf8');
+  const splitter = new CsvSplitter((fields, line) => records.take(fields, line));
   try {
-    for await (const rec of parser as AsyncIterable<ParsedRecord>) {
-      if (index === null || header === null) {
-        header = rec.fields.map((h) => h.trim());
-        index = new Map();
-        for (const [i, name] of header.entries()) {
-          if (index.has(name)) return fail(stream, `duplicate column name '${name}' in the header`);
-          index.set(name, i);
-        }
-        const rejected = visitor.header?.(header) ?? null;
-        if (rejected !== null) return fail(stream, rejected);
-        continue;
-      }
-      read++;
-      if (rec.fields.length !== header.length) {
-        visitor.issue({
-          source,
-          line: rec.line,
-          code: 'ragged_row',
-          severity: 'reject',
-          message: `row has ${rec.fields.length} fields, header has ${header.length}`,
-        });
-        continue;
-      }
-      visitor.row({ line: rec.line, values: new CsvRowValues(index, rec.fields) });
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      splitter.push(typeof chunk === 'string' ? chunk : decoder.write(chunk), false);
+      if (records.failure !== null) return fail(stream, records.failure);
     }
+    splitter.push(decoder.end(), true);
   } catch (err) {
     return fail(stream, describeCsvError(err));
   }
-  if (header === null) return { ok: false, reason: 'empty file: no header row' };
-  return { ok: true, header, read };
+  if (records.failure !== null) return fail(stream, records.failure);
+  if (records.header === null) return { ok: false, reason: 'empty file: no header row' };
+  return { ok: true, header: records.header, read: records.read };
+}
+
+/** What `visitCsv` does with each record: header checks, ragged rows, rows. */
+class RecordHandler {
+  header: string[] | null = null;
+  read = 0;
+  /** Why the whole file is rejected (a header problem), once known. */
+  failure: string | null = null;
+  #index: Map<string, number> | null = null;
+  readonly #source: string;
+  readonly #visitor: CsvVisitor;
+  constructor(source: string, visitor: CsvVisitor) {
+    this.#source = source;
+    this.#visitor = visitor;
+  }
+
+  take(fields: string[], line: number): void {
+    if (this.failure !== null) return;
+    if (this.#index === null || this.header === null) {
+      const header = fields.map((h) => h.trim());
+      const index = new Map<string, number>();
+      for (const [i, name] of header.entries()) {
+        if (index.has(name)) {
+          this.failure = `duplicate column name '${name}' in the header`;
+          return;
+        }
+        index.set(name, i);
+      }
+      this.header = header;
+      this.#index = index;
+      this.failure = this.#visitor.header?.(header) ?? null;
+      return;
+    }
+    this.read++;
+    if (fields.length !== this.header.length) {
+      this.#visitor.issue({
+        source: this.#source,
+        line,
+        code: 'ragged_row',
+        severity: 'reject',
+        message: `row has ${fields.length} fields, header has ${this.header.length}`,
+      });
+      return;
+    }
+    this.#visitor.row({ line, values: new CsvRowValues(this.#index, fields) });
+  }
+}
+
+/** A CSV syntax error, at a line of the whole file. */
+export class CsvSyntaxError extends Error {
+  readonly line: number;
+  constructor(line: number, message: string) {
+    super(message);
+    this.line = line;
+  }
+}
+
+/** csv-parse settings for one quoted record cut out of a file (its BOM, if any, is already gone). */
+const RECORD_OPTIONS = { ...CSV_OPTIONS, bom: false } as unknown as Options;
+
+/**
+ * Splits CSV text, fed in chunks, into records with the 1-based line each ends on, exactly as
+ * csv-parse does with `CSV_OPTIONS` (a property test checks this for any text and any chunking).
+ *
+ * A line without a double quote, by far the common case, is split here: with no quote a record is
+ * one line and its fields are the text between commas. CRLF, LF and CR end a line (a CR at the end
+ * of a chunk waits for the next one, which may start with its LF), empty lines are skipped but
+ * counted, and a BOM at the very start is dropped. A record with a quote runs to the first line end
+ * outside quotes (an even number of quotes before it; `""` inside a quoted field is two); that
+ * record alone is handed to csv-parse, which unquotes it or throws the syntax error, whose line is
+ * then shifted to the file's. The scan of an unfinished quoted record resumes where it stopped, so a
+ * long one costs linear time.
+ */
+export class CsvSplitter {
+  #pending = '';
+  #lines = 0;
+  #started = false;
+  /** Offset in `#pending` where the scan of an unfinished quoted record stopped, or −1. */
+  #scan = -1;
+  #inQuote = false;
+  readonly #emit: (fields: string[], line: number) => void;
+  constructor(emit: (fields: string[], line: number) => void) {
+    this.#emit = emit;
+  }
+
+  /** Splits `chunk`; `last` marks the end of the input (the final line needs no line end). */
+  push(chunk: string, last: boolean): void {
+    let text = this.#pending.length > 0 ? this.#pending + chunk : chunk;
+    if (!this.#started && text.length > 0) {
+      this.#started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    const n = text.length;
+    let start = 0;
+    let lf = text.indexOf('\n');
+    let cr = text.indexOf('\r');
+    let quote = text.indexOf('"');
+    for (;;) {
+      const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+      let next: number;
+      if (this.#scan >= 0 || (quote !== -1 && (end === -1 || quote < end))) {
+        let i = this.#scan >= 0 ? start + this.#scan : start;
+        let inQuote = this.#scan >= 0 && this.#inQuote;
+        for (; i < n; i++) {
+          const c = text.charCodeAt(i);
+          if (c === 34) inQuote = !inQuote;
+          else if (!inQuote && (c === 10 || c === 13)) break;
+        }
+        if (!last && (i === n || (i + 1 === n && text.charCodeAt(i) === 13))) {
+          this.#scan = i - start;
+          this.#inQuote = inQuote;
+          break;
+        }
+        this.#scan = -1;
+        this.#quotedRecord(text.slice(start, i));
+        if (i < n) {
+          this.#lines++;
+          next = text.charCodeAt(i) === 13 && i + 1 < n && text.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
+        } else next = n;
+      } else {
+        if (end === -1 || (end === cr && cr + 1 === n && !last)) break;
+        next = end === cr && cr + 1 < n && text.charCodeAt(cr + 1) === 10 ? cr + 2 : end + 1;
+        this.#lines++;
+        if (end > start) this.#emit(text.slice(start, end).split(','), this.#lines);
+      }
+      start = next;
+      if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
+      if (quote !== -1 && quote < start) quote = text.indexOf('"', start);
+    }
+    this.#pending = start === 0 ? text : text.slice(start);
+    if (last && this.#pending.length > 0) {
+      this.#emit(this.#pending.split(','), this.#lines + 1);
+      this.#pending = '';
+    }
+  }
+
+  /** Parses one record that holds a quote (it may span lines) and emits it at the file's line. */
+  #quotedRecord(text: string): void {
+    let records: ParsedRecord[];
+    try {
+      records = parse(text, RECORD_OPTIONS as never) as unknown as ParsedRecord[];
+    } catch (err) {
+      if (!(err instanceof CsvError)) throw err;
+      const offset = this.#lines;
+      const line = ((err as CsvError & { lines?: number }).lines ?? 1) + offset;
+      throw new CsvSyntaxError(
+        line,
+        err.message.replace(/\bline (\d+)/g, (_, l: string) => `line ${Number(l) + offset}`),
+      );
+    }
+    for (const r of records) this.#emit(r.fields, this.#lines + r.line);
+    const lastLine = records.at(-1)?.line ?? 1;
+    this.#lines += lastLine - 1;
+  }
 }
 
 function fail(stream: Readable, reason: string): CsvOutcome {
@@ -161,9 +300,6 @@ export function fileFailure(source: string, reason: string): RawTable {
 }
 
 function describeCsvError(err: unknown): string {
-  if (err instanceof CsvError) {
-    const line = (err as CsvError & { lines?: number }).lines;
-    return `CSV syntax error${line ? ` at line ${line}` : ''}: ${err.message}`;
-  }
+  if (err instanceof CsvSyntaxError) return `CSV syntax error at line ${err.line}: ${err.message}`;
   return `cannot read file: ${err instanceof Error ? err.message : String(err)}`;
 }

@@ -10,9 +10,10 @@
  *            --keep (keep the temp corpora)
  *
  * Each size is generated into a temp directory under os.tmpdir() (removed afterwards) and refitted in
- * a FRESH child process (`node --import tsx pipeline/bench-child.ts`), so one run's heap and JIT never
- * help the next and peak RSS is that run's own. The bundled corpus is timed as a user runs it,
- * `npm run refit` end to end (Node and tsx start-up included), with its outputs sent to a temp dir.
+ * a FRESH child process (the precompiled bundle's `bench-child.js`, as `npm run refit` runs the
+ * bundle), so one run's heap and JIT never help the next and peak RSS is that run's own. The bundled
+ * corpus is timed as a user runs it, `npm run refit` end to end (npm and Node start-up included),
+ * with its outputs sent to a temp dir.
  */
 
 import { spawn } from 'node:child_process';
@@ -68,7 +69,7 @@ export interface SizeResult {
   readonly records: number;
   readonly generateSeconds: number;
   readonly csvMb: number;
-  /** Child process wall time, Node + tsx start-up and module loading included. */
+  /** Child process wall time, Node start-up and module loading included. */
   readonly processSeconds: number;
   /** The child's peak RSS as the parent saw it (null off Linux): the figure left when it crashed or timed out. */
   readonly observedPeakRssMb: number | null;
@@ -76,7 +77,7 @@ export interface SizeResult {
 }
 
 export interface BundledResult {
-  /** `npm run refit` wall time (npm, Node and tsx start-up included). */
+  /** `npm run refit` wall time (npm and Node start-up included). */
   readonly npmSeconds: number;
   /** Exit code of `npm run refit`, or null when it was stopped at the timeout. */
   readonly npmExitCode: number | null;
@@ -353,8 +354,9 @@ export function renderBenchReport(
     '',
     `Corpora: \`capfit generate\` with seed \`${corpus.seed}\` and ${formatNumber(corpus.badShare * 100)} % damaged rows,`,
     "refitted with the root config's split, stability, targets and defaults. Each refit ran in a fresh process",
-    `(\`node --import tsx pipeline/bench-child.ts\`, stopped after ${corpus.timeoutSeconds} s). "refit s" is the \`refit()\``,
-    'call alone; "process s" adds Node + tsx start-up and module loading. Peak RSS is the child\'s high-water mark',
+    `(the precompiled bundle's \`bench-child.js\`, as \`npm run refit\` runs it; stopped after ${corpus.timeoutSeconds} s).`,
+    '"refit s" is the `refit()` call alone; "process s" adds Node start-up and module loading. Peak RSS is the',
+    "child's high-water mark",
     '(for a run that crashed or was stopped, "≥" the highest value the parent observed in /proc while it ran).',
     '',
     '## Totals',

@@ -403,7 +403,11 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
   });
 
   // Hashed once: the manifest lists the hashes and publishing checks against them.
-  const hashed = (name: string, content: string) => ({ name, content, sha256: sha256(content) });
+  // Encoded to UTF-8 once: the hash and the write use the same bytes (splits.json is ~100 MB at 2M).
+  const hashed = (name: string, text: string) => {
+    const content = Buffer.from(text, 'utf8');
+    return { name, content, sha256: sha256(content) };
+  };
   const hashedFiles = [
     hashed('fitted_models.json', serialiseArtifact(artifact)),
     hashed('fitted_models.schema.json', stableStringify(artifactJsonSchema())),

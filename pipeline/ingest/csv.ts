@@ -201,10 +201,11 @@ const RECORD_OPTIONS = { ...CSV_OPTIONS, bom: false } as unknown as Options;
  * long one costs linear time.
  */
 export class CsvSplitter {
-  #pending = '';
+  /** The unfinished record, in pieces (joined only when a chunk may finish it). */
+  #parts: string[] = [];
   #lines = 0;
   #started = false;
-  /** Offset in `#pending` where the scan of an unfinished quoted record stopped, or −1. */
+  /** Offset in the unfinished record where the scan of a quoted record stopped, or −1. */
   #scan = -1;
   #inQuote = false;
   readonly #emit: (fields: string[], line: number) => void;
@@ -214,16 +215,24 @@ export class CsvSplitter {
 
   /** Splits `chunk`; `last` marks the end of the input (the final line needs no line end). */
   push(chunk: string, last: boolean): void {
-    let text = this.#pending.length > 0 ? this.#pending + chunk : chunk;
+    // A chunk that cannot finish the unfinished record (a 10 MB field) is only kept, not rescanned.
+    if (this.#parts.length > 0 && !last && this.#cannotFinish(chunk)) {
+      this.#parts.push(chunk);
+      return;
+    }
+    let text = this.#parts.length > 0 ? this.#parts.join('') + chunk : chunk;
+    this.#parts = [];
     if (!this.#started && text.length > 0) {
       this.#started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
     const n = text.length;
     let start = 0;
-    let lf = text.indexOf('\n');
-    let cr = text.indexOf('\r');
-    let quote = text.indexOf('"');
+    // The unfinished quoted record was scanned up to `#scan`: nothing before it is looked at again.
+    const from = Math.max(0, this.#scan);
+    let lf = text.indexOf('\n', from);
+    let cr = text.indexOf('\r', from);
+    let quote = text.indexOf('"', from);
     for (;;) {
       const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
       let next: number;
@@ -257,11 +266,32 @@ export class CsvSplitter {
       if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
       if (quote !== -1 && quote < start) quote = text.indexOf('"', start);
     }
-    this.#pending = start === 0 ? text : text.slice(start);
-    if (last && this.#pending.length > 0) {
-      this.#emit(this.#pending.split(','), this.#lines + 1);
-      this.#pending = '';
+    const rest = start === 0 ? text : text.slice(start);
+    if (last) {
+      if (rest.length > 0) this.#emit(rest.split(','), this.#lines + 1);
+    } else if (rest.length > 0) this.#parts.push(rest);
+  }
+
+  /**
+   * True when `chunk` cannot end the unfinished record: for a quoted record, no line end outside
+   * quotes (the scan state moves past the chunk); for a plain one, no line end or quote at all and
+   * no CR waiting for its LF.
+   */
+  #cannotFinish(chunk: string): boolean {
+    if (this.#scan >= 0) {
+      let inQuote = this.#inQuote;
+      for (let j = 0; j < chunk.length; j++) {
+        const c = chunk.charCodeAt(j);
+        if (c === 34) inQuote = !inQuote;
+        else if (!inQuote && (c === 10 || c === 13)) return false;
+      }
+      this.#inQuote = inQuote;
+      this.#scan += chunk.length;
+      return true;
     }
+    const tail = this.#parts.at(-1)!;
+    if (tail.charCodeAt(tail.length - 1) === 13) return false;
+    return chunk.indexOf('\n') === -1 && chunk.indexOf('\r') === -1 && chunk.indexOf('"') === -1;
   }
 
   /** Parses one record that holds a quote (it may span lines) and emits it at the file's line. */

@@ -260,14 +260,23 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
   };
   progress.tick(totalRecords * 2);
   progress.stage('fit');
-  const runs: Record<SplitUnit, UnitRun> = {
-    record: scoredUnit(ctx, corpus.records, 'record', config.seed, splits.record),
-    config: scoredUnit(ctx, corpus.records, 'config', config.seed, splits.config),
-  };
-  progress.tick(totalRecords * 2);
+  // The headline unit first: its fit is the published one, and the figures (drawn on the chart
+  // thread, when open) need only it, so they are drawn while the other unit is fitted.
   const headline = config.split.unit;
-  const published = runs[headline];
+  const other: SplitUnit = headline === 'record' ? 'config' : 'record';
+  const published = scoredUnit(ctx, corpus.records, headline, config.seed, splits[headline]);
   const coefficients: Coefficients = coefficientsOf(published.fitted);
+  const chartWarnings: string[] = [];
+  const drawing = renderFigures(
+    figureSpecs({ points: published.points, coefficients, records: corpus.records, specs: corpus.resolver }),
+    chartThread,
+    chartWarnings,
+  );
+  const runs = {
+    [headline]: published,
+    [other]: scoredUnit(ctx, corpus.records, other, config.seed, splits[other]),
+  } as Record<SplitUnit, UnitRun>;
+  progress.tick(totalRecords * 2);
   const predictor = createPredictor(coefficients, corpus.registry);
   const spotChecks = runSpotChecks(config.spot_checks, predictor.quantity);
   const gate = gateStatus({
@@ -327,12 +336,6 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
     record: splitsToJson(runs.record.split),
     config: splitsToJson(runs.config.split),
   };
-  // Drawn on the chart thread (when open) while the stability study is awaited.
-  const drawing = renderFigures(
-    figureSpecs({ points: published.points, coefficients, records: corpus.records, specs: corpus.resolver }),
-    chartThread,
-    warnings,
-  );
   // The stability study (a worker thread, or here) is awaited only now: everything above overlaps it.
   progress.stage('validate');
   let studied: StabilityOutcome;
@@ -353,6 +356,7 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
   }
   progress.stage('emit');
   const figures = await drawing;
+  warnings.push(...chartWarnings);
   const validationFile = buildValidationFile({
     seed: config.seed,
     headlineUnit: headline,

@@ -36,16 +36,19 @@ function sourceFiles(dir, out) {
   return out;
 }
 
-/** The first 16 hex digits of sha256 over this file, the lockfile and every source file (path and bytes). */
-export function sourceHash() {
+/**
+ * The first 16 hex digits of sha256 over this file, the lockfile and every source file under
+ * `root`/pipeline (path and bytes). `root` is the package root; tests pass a copy.
+ */
+export function sourceHash(root = ROOT) {
   const hash = createHash('sha256');
   const files = [
     fileURLToPath(import.meta.url),
-    join(ROOT, 'package-lock.json'),
-    ...sourceFiles(SOURCES, []).sort(),
+    join(root, 'package-lock.json'),
+    ...sourceFiles(join(root, 'pipeline'), []).sort(),
   ];
   for (const file of files) {
-    hash.update(relative(ROOT, file).split(sep).join('/'));
+    hash.update(file === files[0] ? 'bin/bundle.js' : relative(root, file).split(sep).join('/'));
     hash.update('\0');
     hash.update(existsSync(file) ? readFileSync(file) : '');
     hash.update('\0');

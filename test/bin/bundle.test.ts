@@ -4,7 +4,17 @@
  * chart thread, the sources inline) must write the same bytes.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -43,6 +53,26 @@ describe('bin/bundle.js', () => {
     const hash = sourceHash();
     expect(hash).toMatch(/^[0-9a-f]{16}$/);
     expect(sourceHash()).toBe(hash);
+  });
+
+  it('a changed, added or removed source file, or a changed lockfile, names another bundle', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'capfit-hash-'));
+    temps.push(copy);
+    cpSync(join(ROOT, 'pipeline'), join(copy, 'pipeline'), { recursive: true });
+    cpSync(join(ROOT, 'package-lock.json'), join(copy, 'package-lock.json'));
+    const base = sourceHash(copy);
+    expect(base).toBe(sourceHash());
+    const seen = new Set([base]);
+    appendFileSync(join(copy, 'pipeline', 'refit.ts'), '\n');
+    seen.add(sourceHash(copy));
+    writeFileSync(join(copy, 'pipeline', 'extra.ts'), 'export {};\n');
+    seen.add(sourceHash(copy));
+    rmSync(join(copy, 'pipeline', 'extra.ts'));
+    rmSync(join(copy, 'pipeline', 'predict.ts'));
+    seen.add(sourceHash(copy));
+    appendFileSync(join(copy, 'package-lock.json'), ' ');
+    seen.add(sourceHash(copy));
+    expect(seen.size).toBe(5);
   });
 
   it('builds one entry file per command and worker thread', async () => {

@@ -4,12 +4,13 @@
  * numbers, regenerate them with `UPDATE_GOLDEN=1 npx vitest run test/refit.e2e.test.ts` and review
  * the diff.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { refit } from '../pipeline/refit.ts';
+import { listFiles } from './helpers/files.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIXTURE_CONFIG = join(ROOT, 'test/fixtures/golden/refit.config.yaml');
@@ -25,23 +26,6 @@ function tempDir(): string {
 afterAll(() => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  try {
-    walk(dir);
-  } catch {
-    return [];
-  }
-  return out.sort();
-}
 
 describe('refit (golden fixture corpus)', () => {
   const out = tempDir();

@@ -9,16 +9,15 @@ import {
   cpSync,
   existsSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureBundle, sourceHash } from '../../bin/bundle.js';
+import { listFiles } from '../helpers/files.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIXTURE_CONFIG = join(ROOT, 'test/fixtures/golden/refit.config.yaml');
@@ -26,19 +25,6 @@ const temps: string[] = [];
 afterAll(() => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
-
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 function runCli(out: string, env: Record<string, string>) {
   return spawnSync(process.execPath, ['bin/capfit.js', 'refit', '--config', FIXTURE_CONFIG, '--out', out], {
@@ -98,9 +84,9 @@ describe('bin/bundle.js', () => {
     const b = runCli(sources, { CAPFIT_SOURCES: '1' });
     expect(a.status, a.stderr).toBe(b.status);
     expect(a.stdout.replaceAll(bundled, 'OUT')).toBe(b.stdout.replaceAll(sources, 'OUT'));
-    expect(files(bundled)).toEqual(files(sources));
-    expect(files(bundled).some((f) => f.endsWith('.svg'))).toBe(true);
-    for (const f of files(bundled)) {
+    expect(listFiles(bundled)).toEqual(listFiles(sources));
+    expect(listFiles(bundled).some((f) => f.endsWith('.svg'))).toBe(true);
+    for (const f of listFiles(bundled)) {
       expect(readFileSync(join(bundled, f), 'utf8'), f).toBe(readFileSync(join(sources, f), 'utf8'));
     }
     expect(readFileSync(join(bundled, 'reports/refit.md'), 'utf8')).not.toMatch(/chart thread failed/);

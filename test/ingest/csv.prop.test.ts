@@ -52,7 +52,7 @@ describe('CsvSplitter', () => {
         pos += len;
       }
       if (pos < text.length) strings.push(text.slice(pos));
-      strings.forEach((s, i) => lines.push(s, i === strings.length - 1));
+      for (let i = 0; i < strings.length; i++) lines.push(strings[i]!, i === strings.length - 1);
       if (strings.length === 0) lines.push('', true);
       expect(got).toEqual(reference(text));
     },

@@ -14,6 +14,7 @@ import {
   writeFileAtomic,
 } from '../../pipeline/io/write.ts';
 import { PipelineError } from '../../pipeline/util/errors.ts';
+import { listFiles } from '../helpers/files.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -22,14 +23,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Every file below `root`, relative, sorted. */
-function listFiles(root: string): string[] {
-  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name).slice(root.length + 1))
-    .sort();
-}
 
 /** A pid that was alive a moment ago and is not any more. */
 function deadPid(): number {

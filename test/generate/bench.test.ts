@@ -81,12 +81,14 @@ describe('renderBenchReport', () => {
       [],
       {
         npmSeconds: 1.2,
+        npmRuns: [1.3, 1.2, 1.1],
         npmExitCode: 0,
         outcome: { status: 'ok', measurement: measurement(1800, 0.4, 150) },
       },
       corpus,
     );
     expect(text).toMatch(/npm run refit &lt; 1\.5 s incl\. start-up \| 1\.2 s \| met/);
+    expect(text).toMatch(/median of 3: 1\.3, 1\.2, 1\.1 s/);
   });
 });
 

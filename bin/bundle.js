@@ -11,7 +11,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The package root. */
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCES = join(ROOT, 'pipeline');
 const DIST = join(ROOT, 'dist');
 
@@ -54,12 +54,6 @@ export function sourceHash(root = ROOT) {
     hash.update('\0');
   }
   return hash.digest('hex').slice(0, 16);
-}
-
-/** The bundle directory for the current sources, or null when it is not built. */
-export function builtBundle() {
-  const dir = join(DIST, sourceHash());
-  return existsSync(join(dir, 'cli.js')) ? dir : null;
 }
 
 /**

@@ -234,10 +234,15 @@ export function failureReason(stderr: string): string {
  * The child's command line: the precompiled bundle's bench-child.js, as `npm run refit` runs the
  * bundle (built now if missing), or the TypeScript source through tsx when it cannot be built.
  */
-async function childCommand(): Promise<string[]> {
-  const bundle = await ensureBundle();
-  return bundle ? [join(bundle, 'bench-child.js')] : ['--import', import.meta.resolve('tsx'), CHILD];
+function childCommand(): Promise<string[]> {
+  // Found (and hashed) once per benchmark, not once per child.
+  childArgs ??= ensureBundle().then((bundle) =>
+    bundle ? [join(bundle, 'bench-child.js')] : ['--import', import.meta.resolve('tsx'), CHILD],
+  );
+  return childArgs;
 }
+
+let childArgs: Promise<string[]> | null = null;
 
 /** Runs bench-child in a fresh Node process and parses its JSON line. */
 async function measure(
@@ -308,14 +313,11 @@ async function benchBundled(tempRoot: string, timeoutSeconds: number): Promise<B
   process.stderr.write('bench: timing `npm run refit` on the bundled corpus...\n');
   const npmCli = process.env.npm_execpath;
   const npmArgs = ['run', '--silent', 'refit', '--', '--out', join(out, 'npm')];
+  const [command, args] = npmCli?.endsWith('.js')
+    ? [process.execPath, [npmCli, ...npmArgs]]
+    : [platform() === 'win32' ? 'npm.cmd' : 'npm', npmArgs];
   const runs: ProcessResult[] = [];
-  for (let i = 0; i < BUNDLED_RUNS; i++) {
-    runs.push(
-      npmCli?.endsWith('.js')
-        ? await run(process.execPath, [npmCli, ...npmArgs], timeoutSeconds)
-        : await run(platform() === 'win32' ? 'npm.cmd' : 'npm', npmArgs, timeoutSeconds),
-    );
-  }
+  for (let i = 0; i < BUNDLED_RUNS; i++) runs.push(await run(command, args, timeoutSeconds));
   const { outcome } = await measure(join(ROOT, 'refit.config.yaml'), join(out, 'child'), timeoutSeconds);
   const npmRuns = runs.map((r) => r.seconds);
   return {

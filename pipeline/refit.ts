@@ -29,7 +29,7 @@ import type { UnitResults } from './emit/validation.ts';
 import { buildValidationFile } from './emit/validation.ts';
 import { type Coefficients, coefficientsOf, type FittedModels } from './fit/index.ts';
 import { type LoadedCorpus, loadCorpus } from './ingest/load.ts';
-import { fileExists, readText, sha256File } from './io/read.ts';
+import { fileExists, readText } from './io/read.ts';
 import { acquireLock, type PublishFile, publishFiles, releaseLock, sha256 } from './io/write.ts';
 import { createPredictor } from './predict.ts';
 import type { Category, RecordSet, SplitSet, SplitUnit } from './records.ts';
@@ -288,7 +288,7 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
   progress.stage('emit');
   const artifactsDir = join(outDir, 'artifacts');
   const previous = await readPrevious(join(artifactsDir, 'fitted_models.json'), warnings);
-  const configSha256 = await sha256File(resolve(options.configPath));
+  const { configSha256 } = corpus;
   const artifact = buildArtifact(corpus, config, published.fitted, configSha256, await generatorVersion());
 
   let drift: ReportDrift | null = null;

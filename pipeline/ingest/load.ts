@@ -28,6 +28,8 @@ export interface LoadedCorpus {
   readonly counts: readonly SourceCount[];
   /** Config, registry and source files with their SHA-256, sorted by path (relative to `baseDir`). */
   readonly inputFiles: readonly { readonly path: string; readonly sha256: string }[];
+  /** SHA-256 of the config file (also in `inputFiles`). */
+  readonly configSha256: string;
 }
 
 /** Options of `loadCorpus`. */
@@ -124,8 +126,12 @@ export async function loadCorpus(configPath: string, options: LoadOptions = {}):
     ...ingest.files.map((f) => f.path),
   ]);
   const inputFiles: { path: string; sha256: string }[] = [];
-  for (const path of paths)
-    inputFiles.push({ path: labelFor(path, baseDir), sha256: await sha256File(path) });
+  let configSha256 = '';
+  for (const path of paths) {
+    const sha256 = await sha256File(path);
+    if (path === configFile) configSha256 = sha256;
+    inputFiles.push({ path: labelFor(path, baseDir), sha256 });
+  }
   inputFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   return {
@@ -137,5 +143,6 @@ export async function loadCorpus(configPath: string, options: LoadOptions = {}):
     issues: [...ingest.issues, ...normalised.issues],
     counts,
     inputFiles,
+    configSha256,
   };
 }

@@ -63,11 +63,11 @@ function resolveOptions(options: NormaliseOptions): Required<NormaliseOptions> {
   return { idLength };
 }
 
-/** A record whose id is assigned when every row has been seen. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface Pending {
-  readonly record: Mutable<AnyRecord>;
+  /** The record, its id still empty: ids are assigned (on a copy) when every row has been seen. */
+  readonly record: AnyRecord;
   /**
    * sha1 of the record's content (everything but id and provenance) as 20 one-byte characters
    * (latin1): half the memory of hex, and it sorts in the same order.
@@ -132,10 +132,7 @@ export function createNormaliser(resolver: Resolver, options: NormaliseOptions =
       pending.length = at.pending;
       issues.length = at.issues;
     },
-    detach() {
-      const part = { pending: pending.splice(0), issues: issues.splice(0) };
-      return part;
-    },
+    detach: () => ({ pending: pending.splice(0), issues: issues.splice(0) }),
     absorb(part, mark) {
       const at = mark as { pending: number; issues: number };
       appendAll(pending, part.pending);
@@ -222,7 +219,7 @@ function toRecord(
   resolver: Resolver,
   explicit: string,
   issues: Issue[],
-): Mutable<AnyRecord> | Rejection {
+): AnyRecord | Rejection {
   const warnings: Issue[] = [];
   const result = resolveRow(row, resolver, explicit, warnings);
   if (!('code' in result)) appendAll(issues, warnings);
@@ -245,7 +242,7 @@ function resolveRow(
   resolver: Resolver,
   explicit: string,
   warnings: Issue[],
-): Mutable<AnyRecord> | Rejection {
+): AnyRecord | Rejection {
   const f = row.fields;
 
   // Model (and the quant its name or tag carries).
@@ -525,12 +522,6 @@ function sortByHash(items: readonly Pending[]): Pending[] {
 const byProvenance = (a: AnyRecord, b: AnyRecord) => byText(a.source, b.source) || a.line - b.line;
 
 /**
- * Gives each record its id and groups records by category, each sorted by id. Content ids: the
- * first `idLength` hex digits of the content hash; exact duplicates (same hash) are ordered by
- * source and line and get `#2`, `#3`. Explicit ids: the first in hash order keeps it; every other
- * row with that id (in the same category) is rejected as `duplicate_id`.
- */
-/**
  * A copy of `record` with its id. Records are built in file order but read in id order by every
  * later stage; copied here, in id order, they also lie in memory in that order, so the passes of
  * the split and the fits over a large corpus read memory sequentially (a pass over 540k throughput
@@ -539,11 +530,17 @@ const byProvenance = (a: AnyRecord, b: AnyRecord) => byText(a.source, b.source) 
  * and gave two).
  */
 function withId<R extends AnyRecord>(record: R, id: string): R {
-  const copy: { -readonly [K in keyof R]: R[K] } = Object.assign({}, record);
+  const copy: Mutable<R> = Object.assign({}, record);
   copy.id = id;
   return copy;
 }
 
+/**
+ * Gives each record its id and groups records by category, each sorted by id. Content ids: the
+ * first `idLength` hex digits of the content hash; exact duplicates (same hash) are ordered by
+ * source and line and get `#2`, `#3`. Explicit ids: the first in hash order keeps it; every other
+ * row with that id (in the same category) is rejected as `duplicate_id`.
+ */
 function assignIds(pending: readonly Pending[], idLength: number, issues: Issue[]): RecordSet {
   const byCategory = new Map<Category, AnyRecord[]>(CATEGORIES.map((c) => [c, []]));
   // Sorting by (hash, provenance) puts duplicates side by side and the records in id order.

@@ -17,7 +17,7 @@ import type { SpecLookup } from '../fit/types.ts';
 import type { LatencyRecord, ScalingRecord } from '../records.ts';
 import { compositeKey, dict } from '../util/keys.ts';
 import { ObjectPairCache, TupleCache } from '../util/memo.ts';
-import { type ModelPoints, point, throughputFor } from './points.ts';
+import { latencyPoint, type ModelPoints, point, throughputFor } from './points.ts';
 import type { ValidationPoint } from './score.ts';
 
 /**
@@ -95,20 +95,7 @@ export function latencyLeaveOnePairOut(
       skipped++;
       continue;
     }
-    const { source } = p;
-    points.push(
-      point(
-        r,
-        r.ms,
-        p.predictedMs,
-        source === 'measured' ? 'measured' : 'derived',
-        inputs.get([r.metric, r.concurrency, source], () => ({
-          metric: r.metric,
-          concurrency: r.concurrency,
-          source,
-        })),
-      ),
-    );
+    points.push(latencyPoint(r, p.predictedMs, p.source, inputs));
   }
   return { points, skipped: skipped > 0 ? { unseen_pair_without_throughput: skipped } : {} };
 }

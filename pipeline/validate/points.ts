@@ -6,13 +6,13 @@
 
 import { predictCostRecord } from '../fit/cost.ts';
 import type { Coefficients } from '../fit/index.ts';
-import { predictLatencyRecord } from '../fit/latency.ts';
+import { type LatencyRecordPrediction, predictLatencyRecord } from '../fit/latency.ts';
 import { predictQuality } from '../fit/quality.ts';
 import { predictEta } from '../fit/scaling.ts';
 import { predictThroughput, predictThroughputRecords } from '../fit/throughput.ts';
 import type { SpecLookup } from '../fit/types.ts';
 import { predictVramRecords } from '../fit/vram.ts';
-import type { AnyRecord, RecordSet } from '../records.ts';
+import type { AnyRecord, LatencyRecord, RecordSet } from '../records.ts';
 import { dict } from '../util/keys.ts';
 import { TupleCache } from '../util/memo.ts';
 import type { ValidationPoint } from './score.ts';
@@ -55,6 +55,29 @@ export function point(
     provenance,
     inputs,
   };
+}
+
+/**
+ * A held-out latency record's point from its prediction. Points with the same metric, concurrency and
+ * service-time source share one inputs object, through `inputs` (keys start with `'latency'`).
+ */
+export function latencyPoint(
+  r: LatencyRecord,
+  predictedMs: number,
+  source: LatencyRecordPrediction['source'],
+  inputs: TupleCache<ValidationPoint['inputs']>,
+): ValidationPoint {
+  return point(
+    r,
+    r.ms,
+    predictedMs,
+    source === 'measured' ? 'measured' : 'derived',
+    inputs.get(['latency', r.metric, r.concurrency, source], () => ({
+      metric: r.metric,
+      concurrency: r.concurrency,
+      source,
+    })),
+  );
 }
 
 class Skips {
@@ -159,20 +182,7 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
       latSkips.add('unseen_pair_without_throughput');
       continue;
     }
-    const { source } = p;
-    latency.push(
-      point(
-        r,
-        r.ms,
-        p.predictedMs,
-        source === 'measured' ? 'measured' : 'derived',
-        inputs.get(['latency', r.metric, r.concurrency, source], () => ({
-          metric: r.metric,
-          concurrency: r.concurrency,
-          source,
-        })),
-      ),
-    );
+    latency.push(latencyPoint(r, p.predictedMs, p.source, inputs));
   }
 
   return {

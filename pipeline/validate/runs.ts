@@ -4,7 +4,7 @@
  * registry lookups come in, plain results go out, so the same code runs on the main thread and in
  * the stability worker.
  */
-import type { ModelTargets, RefitConfig, TargetSet } from '../config.ts';
+import type { RefitConfig } from '../config.ts';
 import { coefficientsOf, type FittedModels, fitAll } from '../fit/index.ts';
 import type { SpecLookup } from '../fit/types.ts';
 import type { Category, RecordSet, SplitSet, SplitUnit } from '../records.ts';
@@ -34,10 +34,6 @@ export interface UnitRun {
 /** Per scored model, the stability summary of one unit; null when no seeds were run. */
 export type StabilityResult = Record<ScoredModel, StabilitySummary> | null;
 
-function targetsFor(targets: ModelTargets, model: ScoredModel): TargetSet {
-  return targets[model];
-}
-
 /**
  * `runUnit(ctx, records, unit, seed)` splits, fits on the training side and predicts the held-out
  * side. Under the config unit, scaling and latency are held out a whole model / (model, backend)
@@ -52,13 +48,14 @@ export function runUnit(
 ): Omit<UnitRun, 'scores'> {
   const { config, specs } = ctx;
   const fitted = fitAll(splitSide(split, 'train'), ctx);
-  const raw = validationPoints(coefficientsOf(fitted), splitSide(split, 'test'), specs);
+  const coefficients = coefficientsOf(fitted);
+  const raw = validationPoints(coefficients, splitSide(split, 'test'), specs);
   const points: PointsByModel =
     unit === 'config'
       ? {
           ...raw,
           scaling: scalingLeaveOneModelOut(records.scaling, config),
-          latency: latencyLeaveOnePairOut(records.latency, coefficientsOf(fitted), config, specs),
+          latency: latencyLeaveOnePairOut(records.latency, coefficients, config, specs),
         }
       : raw;
   return { unit, split, fitted, points };
@@ -85,7 +82,7 @@ export function scoredUnit(
   const run = runUnit(ctx, records, unit, seed, split);
   const scores = {} as Record<ScoredModel, ModelScore>;
   for (const model of SCORED_MODELS) {
-    scores[model] = scoreModel(run.points[model].points, targetsFor(ctx.config.targets[unit], model));
+    scores[model] = scoreModel(run.points[model].points, ctx.config.targets[unit][model]);
   }
   return { ...run, scores };
 }
@@ -130,7 +127,7 @@ export function stabilityStudy(
   }
   const out = {} as Record<ScoredModel, StabilitySummary>;
   for (const model of SCORED_MODELS)
-    out[model] = summariseStability(runs[model], targetsFor(config.targets[unit], model), {
+    out[model] = summariseStability(runs[model], config.targets[unit][model], {
       used: sample[model].length,
       total: totals[model],
     });

@@ -1,10 +1,11 @@
 /**
  * One CSV file ingested on a second thread. `loadCorpus` hands the largest file of a corpus
- * (≥ `OFFLOAD_MIN_BYTES`) to a worker that parses, maps and normalises it (records and content
+ * (≥ `OFFLOAD_MIN_BYTES`) to a worker that parses, maps and normalises it (row columns and content
  * hashes, no ids yet) while the main thread reads the other files; the worker's records and issues
  * are then absorbed at the file's place, so the corpus is the same as a one-thread read (tested).
  */
 import { createNormaliser, type NormalisedPart } from '../normalise/index.ts';
+import { PendingStore } from '../normalise/store.ts';
 import { createResolver, type LoadedRegistry } from '../registry.ts';
 import { answerJob, runInThread } from '../util/thread.ts';
 import { type FileIngest, ingestOneFile, type OffloadJob } from './index.ts';
@@ -37,4 +38,5 @@ export function ingestInWorker(job: IngestJob, signal?: AbortSignal): Promise<In
   return runInThread('ingest/ingest-worker', JOB_TAG, job, signal);
 }
 
-answerJob(JOB_TAG, runIngestJob);
+// The row columns are moved to the main thread, not copied.
+answerJob(JOB_TAG, runIngestJob, (answer) => PendingStore.transferables(answer.part.rows));

@@ -13,28 +13,24 @@
  *   field is used verbatim, and a repeated one is rejected (`duplicate_id`).
  */
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { appendAll } from '../math/extent.ts';
 import {
-  type AnyRecord,
   CATEGORIES,
   type Category,
-  type CostRecord,
   type FieldValue,
   type IngestedRow,
   type Issue,
   type IssueCode,
-  type LatencyRecord,
-  type QualityRecord,
   type RecordSet,
-  type ScalingRecord,
-  type ThroughputRecord,
-  type VramRecord,
 } from '../records.ts';
 import { hasControlChars, type NameKind, type Resolver } from '../registry.ts';
 import { isReservedKey } from '../util/keys.ts';
 import { BoundedCache } from '../util/memo.ts';
 import { clip } from '../util/text.ts';
+import { assignIds } from './ids.ts';
+import { contentSegments, contentSlots, contentText } from './layout.ts';
+import { PendingStore, type StoreColumns, VALUE_COLUMNS } from './store.ts';
 
 /** Options of `normalise`. */
 export interface NormaliseOptions {
@@ -63,25 +59,12 @@ function resolveOptions(options: NormaliseOptions): Required<NormaliseOptions> {
   return { idLength };
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-export interface Pending {
-  /** The record, its id still empty: ids are assigned (on a copy) when every row has been seen. */
-  readonly record: AnyRecord;
-  /**
-   * sha1 of the record's content (everything but id and provenance) as 20 one-byte characters
-   * (latin1): half the memory of hex, and it sorts in the same order.
-   */
-  readonly hash: string;
-  readonly explicitId: string | null;
-}
-
 /**
- * What a normaliser holds before ids are assigned: the typed records (id still empty) with their
- * content hashes, and its issues in row order. Plain data, so it can cross a thread.
+ * What a normaliser holds before ids are assigned: its rows as columns (configurations, lines,
+ * numbers, content hashes) and its issues in row order. Plain data, so it can cross a thread.
  */
 export interface NormalisedPart {
-  readonly pending: readonly Pending[];
+  readonly rows: StoreColumns;
   readonly issues: readonly Issue[];
 }
 
@@ -102,47 +85,65 @@ export interface Normaliser {
 }
 
 /**
- * `createNormaliser(resolver, options)` keeps only the typed records (no raw rows): each row is
- * resolved, checked and hashed as it arrives; ids are assigned in `finish`, where exact duplicates
- * are numbered.
+ * `createNormaliser(resolver, options)` keeps only columns of numbers per row (no raw rows, no
+ * object per row): each row's names are resolved (once per distinct spelling), checked and its
+ * content hashed as it arrives; ids are assigned and records built in `finish`, where exact
+ * duplicates are numbered.
  */
 export function createNormaliser(resolver: Resolver, options: NormaliseOptions = {}): Normaliser {
   const { idLength } = resolveOptions(options);
   const issues: Issue[] = [];
-  const pending: Pending[] = [];
+  const store = new PendingStore();
+  const rowConfigs = new RowConfigs(resolver, store);
+  const values = new Float64Array(VALUE_COLUMNS);
   return {
     add(row) {
       const explicit = str(row.fields.id);
-      const record = toRecord(row, resolver, explicit, issues);
-      if ('code' in record) {
+      const names = rowConfigs.names(row.fields);
+      const rejection = 'code' in names ? names : explicit === '' ? undefined : badName('id', explicit);
+      if (rejection) {
         issues.push({
           source: row.source,
           line: row.line,
           severity: 'reject',
-          code: record.code,
-          message: record.message,
+          code: rejection.code,
+          message: rejection.message,
         });
         return;
       }
-      pending.push({ record, hash: sha1(contentOf(record)), explicitId: explicit === '' ? null : explicit });
+      const kept = names as Names;
+      for (const w of kept.warnings) {
+        issues.push({
+          source: row.source,
+          line: row.line,
+          severity: 'warn',
+          code: w.code,
+          message: w.message,
+        });
+      }
+      const cfg = rowConfigs.configOf(kept, row);
+      const { category, segments } = store.configs[cfg]!;
+      rowValues(row, values);
+      const text = contentText(segments, slotsOf(category), values);
+      store.push(cfg, row.line, values, hash('sha1', text, 'binary'), explicit === '' ? null : explicit);
     },
-    mark: () => ({ pending: pending.length, issues: issues.length }),
+    mark: () => ({ rows: store.n, issues: issues.length }),
     rollback(mark) {
-      const at = mark as { pending: number; issues: number };
-      pending.length = at.pending;
+      const at = mark as { rows: number; issues: number };
+      store.truncate(at.rows);
       issues.length = at.issues;
     },
-    detach: () => ({ pending: pending.splice(0), issues: issues.splice(0) }),
+    detach: () => ({ rows: store.detach(), issues: issues.splice(0) }),
     absorb(part, mark) {
-      const at = mark as { pending: number; issues: number };
-      appendAll(pending, part.pending);
+      const at = mark as { rows: number; issues: number };
+      store.absorb(part.rows);
       const after = issues.splice(at.issues);
       appendAll(issues, part.issues);
       appendAll(issues, after);
     },
     finish() {
-      const records = assignIds(pending, idLength, issues);
-      pending.length = 0;
+      const records = assignIds(store, idLength, issues);
+      store.truncate(0);
       return { records, issues };
     },
   };
@@ -173,7 +174,6 @@ interface Rejection {
 
 const str = (v: FieldValue | undefined): string =>
   typeof v === 'string' ? v.trim() : v == null ? '' : String(v);
-const num = (v: FieldValue | undefined): number | null => (typeof v === 'number' ? v : null);
 
 function suggestion(resolver: Resolver, kind: NameKind, raw: string): string {
   const near = resolver.suggest(kind, raw);
@@ -209,44 +209,42 @@ function reserved(kind: string, raw: string, id: string): Rejection {
   };
 }
 
+/** A warning every row with the same names raises (with its own source and line). */
+interface NameWarning {
+  readonly code: IssueCode;
+  readonly message: string;
+}
+
+/** The canonical names of one spelling of (model, quant, tag, backend, gpu). */
+interface Names {
+  readonly model: string;
+  readonly modelKnown: boolean;
+  readonly quant: string;
+  readonly backend: string;
+  readonly gpu: string;
+  readonly gpuKnown: boolean;
+  readonly warnings: readonly NameWarning[];
+  /** Text that tells these names apart from any other spelling's. */
+  readonly key: string;
+}
+
 /**
- * The typed record of one row (id still empty), or why it is rejected. Warnings (unknown names) go
- * to `issues` only when the row is kept. Every record of a category is built by the same object
- * literal, so all share one hidden class and property reads stay fast in the fit loops.
+ * Resolves a row's names through the registry, or says why they are rejected. Unknown names keep
+ * the row with a warning naming the nearest known ids.
  */
-function toRecord(
-  row: IngestedRow,
+function resolveNames(
   resolver: Resolver,
-  explicit: string,
-  issues: Issue[],
-): AnyRecord | Rejection {
-  const warnings: Issue[] = [];
-  const result = resolveRow(row, resolver, explicit, warnings);
-  if (!('code' in result)) appendAll(issues, warnings);
-  return result;
-}
-
-function warn(warnings: Issue[], row: IngestedRow, code: IssueCode, message: string): void {
-  warnings.push({ source: row.source, line: row.line, severity: 'warn', code, message });
-}
-
-const interned = new BoundedCache<string>();
-
-/** One shared instance per distinct text (metric labels repeat on millions of rows). */
-function intern(text: string): string {
-  return interned.get(text, () => text);
-}
-
-function resolveRow(
-  row: IngestedRow,
-  resolver: Resolver,
-  explicit: string,
-  warnings: Issue[],
-): AnyRecord | Rejection {
-  const f = row.fields;
+  rawModel: string,
+  rawQuant: string,
+  tag: string,
+  rawBackend: string,
+  rawGpu: string,
+  key: string,
+): Names | Rejection {
+  const warnings: NameWarning[] = [];
+  const warn = (code: IssueCode, message: string) => warnings.push({ code, message });
 
   // Model (and the quant its name or tag carries).
-  const rawModel = str(f.model);
   const modelBad = badName('model', rawModel);
   if (modelBad) return modelBad;
   const model = resolver.resolveModel(rawModel);
@@ -255,15 +253,12 @@ function resolveRow(
     return { code: 'bad_name', message: `model name '${rawModel}' is empty after cleaning` };
   if (!model.known) {
     warn(
-      warnings,
-      row,
       'unknown_model',
       `model '${rawModel}' is not in the registry${suggestion(resolver, 'model', rawModel)}`,
     );
   }
 
   // Quant: column, else name, else tag, else unknown.
-  const rawQuant = str(f.quant);
   let quant: string;
   if (rawQuant !== '') {
     const badQuant = badName('quant', rawQuant);
@@ -273,23 +268,18 @@ function resolveRow(
     quant = q.id;
     if (!q.known)
       warn(
-        warnings,
-        row,
         'unknown_quant',
         `quant '${rawQuant}' is not in the registry${suggestion(resolver, 'quant', rawQuant)}`,
       );
   } else if (model.quant !== undefined) {
     quant = model.quant;
   } else {
-    const tag = str(f.model_tag);
     const fromTag =
       tag === '' ? undefined : (resolver.resolveTag(tag)?.quant ?? resolver.resolveModel(tag).quant);
     if (fromTag !== undefined) quant = fromTag;
     else {
       quant = UNKNOWN_QUANT;
       warn(
-        warnings,
-        row,
         'unknown_quant',
         tag === '' ? 'quant not stated' : `quant not stated and tag '${clip(tag)}' is not in the tag table`,
       );
@@ -297,308 +287,146 @@ function resolveRow(
   }
 
   // Backend.
-  const rawBackend = str(f.backend);
   const backendBad = badName('backend', rawBackend);
   if (backendBad) return backendBad;
   const backend = resolver.resolveBackend(rawBackend);
   if (isReservedKey(backend.id)) return reserved('backend', rawBackend, backend.id);
   if (!backend.known) {
     warn(
-      warnings,
-      row,
       'unknown_backend',
       `backend '${rawBackend}' is not in the registry${suggestion(resolver, 'backend', rawBackend)}`,
     );
   }
 
   // GPU.
-  const rawGpu = str(f.gpu);
   let gpu = { id: UNKNOWN_GPU, known: false };
-  if (rawGpu === '') warn(warnings, row, 'unknown_gpu', 'gpu not stated');
+  if (rawGpu === '') warn('unknown_gpu', 'gpu not stated');
   else {
     const gpuBad = badName('gpu', rawGpu);
     if (gpuBad) return gpuBad;
     gpu = resolver.resolveGpu(rawGpu);
     if (isReservedKey(gpu.id)) return reserved('gpu', rawGpu, gpu.id);
     if (!gpu.known)
-      warn(
-        warnings,
-        row,
-        'unknown_gpu',
-        `gpu '${rawGpu}' is not in the registry${suggestion(resolver, 'gpu', rawGpu)}`,
-      );
+      warn('unknown_gpu', `gpu '${rawGpu}' is not in the registry${suggestion(resolver, 'gpu', rawGpu)}`);
+  }
+  return {
+    model: model.id,
+    modelKnown: model.known,
+    quant,
+    backend: backend.id,
+    gpu: gpu.id,
+    gpuKnown: gpu.known,
+    warnings,
+    key,
+  };
+}
+
+/** The metric label a category's records get when the row names none. */
+const DEFAULT_METRIC: Readonly<Record<Category, string>> = {
+  throughput: 'tok_per_s',
+  vram: '',
+  quality: 'score',
+  latency: 'ms',
+  cost: 'usd_per_1m',
+  scaling: '',
+};
+
+/** Entries each cache of `RowConfigs` holds before it starts again (~100 B each). */
+const CACHE_LIMIT = 100_000;
+
+/**
+ * Names resolved once per distinct spelling, and row configurations (names + category, source and
+ * metric) numbered once each in the store. A corpus repeats a few hundred spellings over millions
+ * of rows; both caches are bounded, so a hostile file of distinct names costs memory per row as
+ * before (a configuration seen again after a reset is stored again, with the same content).
+ */
+class RowConfigs {
+  readonly #names = new BoundedCache<Names | Rejection>(CACHE_LIMIT);
+  readonly #configs = new BoundedCache<number>(CACHE_LIMIT);
+
+  readonly resolver: Resolver;
+  readonly store: PendingStore;
+
+  constructor(resolver: Resolver, store: PendingStore) {
+    this.resolver = resolver;
+    this.store = store;
   }
 
-  if (explicit !== '') {
-    const idBad = badName('id', explicit);
-    if (idBad) return idBad;
+  names(f: IngestedRow['fields']): Names | Rejection {
+    const model = str(f.model);
+    const quant = str(f.quant);
+    // The tag only matters when the quant column is empty.
+    const tag = quant === '' ? str(f.model_tag) : '';
+    const backend = str(f.backend);
+    const gpu = str(f.gpu);
+    const key = `${model}\u0000${quant}\u0000${tag}\u0000${backend}\u0000${gpu}`;
+    return this.#names.get(key, () => resolveNames(this.resolver, model, quant, tag, backend, gpu, key));
   }
-  const weight = num(f.n) ?? 1;
-  const metricText = intern(str(f.metric));
-  const { source, line } = row;
-  const m = model.id;
-  const mk = model.known;
-  const b = backend.id;
-  const g = gpu.id;
-  const gk = gpu.known;
+
+  configOf(names: Names, row: IngestedRow): number {
+    const metric = str(row.fields.metric);
+    const key = `${row.category}\u0000${row.source}\u0000${metric}\u0000${names.key}`;
+    return this.#configs.get(key, () => {
+      const base = {
+        category: row.category,
+        source: row.source,
+        model: names.model,
+        modelKnown: names.modelKnown,
+        quant: names.quant,
+        backend: names.backend,
+        gpu: names.gpu,
+        gpuKnown: names.gpuKnown,
+        metric: metric || DEFAULT_METRIC[row.category],
+      };
+      this.store.configs.push({ ...base, segments: contentSegments(base) });
+      return this.store.configs.length - 1;
+    });
+  }
+}
+
+const slots = new Map<Category, readonly number[]>(CATEGORIES.map((c) => [c, contentSlots(c)]));
+const slotsOf = (category: Category): readonly number[] => slots.get(category)!;
+
+const NULL = Number.NaN;
+const val = (v: FieldValue | undefined): number => (typeof v === 'number' ? v : NULL);
+const valOr = (v: FieldValue | undefined, fallback: number): number => (typeof v === 'number' ? v : fallback);
+
+/** The row's numbers into `out`, in its category's value-column order (`VALUE_FIELDS`). */
+function rowValues(row: IngestedRow, out: Float64Array): void {
+  const f = row.fields;
+  out[0] = valOr(f.n, 1);
+  out[4] = NULL;
   switch (row.category) {
     case 'throughput':
-      return {
-        id: '',
-        category: 'throughput',
-        source,
-        line,
-        model: m,
-        modelKnown: mk,
-        quant,
-        backend: b,
-        gpu: g,
-        gpuKnown: gk,
-        weight,
-        tokPerS: num(f.tok_per_s)!,
-        nAgents: num(f.n_agents) ?? 1,
-        contextLength: num(f.context_length),
-        metric: metricText || 'tok_per_s',
-      };
+      out[1] = val(f.tok_per_s);
+      out[2] = valOr(f.n_agents, 1);
+      out[3] = val(f.context_length);
+      return;
     case 'vram':
-      return {
-        id: '',
-        category: 'vram',
-        source,
-        line,
-        model: m,
-        modelKnown: mk,
-        quant,
-        backend: b,
-        gpu: g,
-        gpuKnown: gk,
-        weight,
-        vramGb: num(f.vram_gb)!,
-        contextLength: num(f.context_length)!,
-        batch: num(f.batch) ?? 1,
-      };
+      out[1] = val(f.vram_gb);
+      out[2] = val(f.context_length);
+      out[3] = valOr(f.batch, 1);
+      return;
     case 'quality':
-      return {
-        id: '',
-        category: 'quality',
-        source,
-        line,
-        model: m,
-        modelKnown: mk,
-        quant,
-        backend: b,
-        gpu: g,
-        gpuKnown: gk,
-        weight,
-        score: num(f.score)!,
-        metric: metricText || 'score',
-      };
+      out[1] = val(f.score);
+      out[2] = NULL;
+      out[3] = NULL;
+      return;
     case 'latency':
-      return {
-        id: '',
-        category: 'latency',
-        source,
-        line,
-        model: m,
-        modelKnown: mk,
-        quant,
-        backend: b,
-        gpu: g,
-        gpuKnown: gk,
-        weight,
-        ms: num(f.ms)!,
-        metric: metricText || 'ms',
-        concurrency: num(f.concurrency) ?? 1,
-        arrivalRate: num(f.arrival_rate),
-      };
+      out[1] = val(f.ms);
+      out[2] = valOr(f.concurrency, 1);
+      out[3] = val(f.arrival_rate);
+      return;
     case 'cost':
-      return {
-        id: '',
-        category: 'cost',
-        source,
-        line,
-        model: m,
-        modelKnown: mk,
-        quant,
-        backend: b,
-        gpu: g,
-        gpuKnown: gk,
-        weight,
-        usdPer1M: num(f.usd_per_1m)!,
-        tokPerS: num(f.tok_per_s),
-        hourlyRate: num(f.hourly_rate),
-        metric: metricText || 'usd_per_1m',
-      };
+      out[1] = val(f.usd_per_1m);
+      out[2] = val(f.tok_per_s);
+      out[3] = val(f.hourly_rate);
+      return;
     case 'scaling':
-      return {
-        id: '',
-        category: 'scaling',
-        source,
-        line,
-        model: m,
-        modelKnown: mk,
-        quant,
-        backend: b,
-        gpu: g,
-        gpuKnown: gk,
-        weight,
-        nAgents: num(f.n_agents)!,
-        eta: num(f.eta)!,
-        perAgentTps: num(f.per_agent_tps),
-        totalTps: num(f.total_tps),
-      };
+      out[1] = val(f.n_agents);
+      out[2] = val(f.eta);
+      out[3] = val(f.per_agent_tps);
+      out[4] = val(f.total_tps);
+      return;
   }
-}
-
-/** Fields that are not content: the id itself and provenance. */
-const NOT_CONTENT: ReadonlySet<string> = new Set(['id', 'source', 'line']);
-const contentKeys = new Map<Category, readonly string[]>();
-
-/**
- * The text a content id hashes: the record without id and provenance, keys sorted, in exactly the
- * form `stableStringify` writes (2-space JSON), so ids do not change with this faster writer.
- */
-function contentOf(r: AnyRecord): string {
-  let keys = contentKeys.get(r.category);
-  if (!keys) {
-    keys = Object.keys(r)
-      .filter((k) => !NOT_CONTENT.has(k))
-      .sort();
-    contentKeys.set(r.category, keys);
-  }
-  const values = r as unknown as Record<string, unknown>;
-  let out = '{';
-  let first = true;
-  for (const k of keys) {
-    const v = values[k];
-    if (v === undefined) continue;
-    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`contentOf: non-finite ${k}`);
-    out += `${first ? '\n' : ',\n'}  ${JSON.stringify(k)}: ${JSON.stringify(v)}`;
-    first = false;
-  }
-  return `${out}${first ? '}' : '\n}'}\n`;
-}
-
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('binary');
-}
-
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
-/** The first `digits` hex digits of a latin1 digest. */
-function hexPrefix(hash: string, digits: number): string {
-  let out = '';
-  for (let i = 0; out.length < digits; i++) out += HEX[hash.charCodeAt(i)]!;
-  return out.slice(0, digits);
-}
-
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byHash = (a: Pending, b: Pending) => byText(a.hash, b.hash) || byProvenance(a.record, b.record);
-
-/**
- * Sorts by (hash, provenance) in linear time on average: a counting sort on the hash's first two
- * bytes (uniform, so 65,536 buckets of n / 65,536), then a comparison sort inside each bucket.
- */
-function sortByHash(items: readonly Pending[]): Pending[] {
-  const BUCKETS = 65_536;
-  const bucketOf = (p: Pending) => (p.hash.charCodeAt(0) << 8) | p.hash.charCodeAt(1);
-  const starts = new Int32Array(BUCKETS + 1);
-  for (const p of items) starts[bucketOf(p) + 1]!++;
-  for (let b = 0; b < BUCKETS; b++) starts[b + 1]! += starts[b]!;
-  const next = starts.slice(0, BUCKETS);
-  const out = new Array<Pending>(items.length);
-  for (const p of items) out[next[bucketOf(p)]!++] = p;
-  for (let b = 0; b < BUCKETS; b++) {
-    const lo = starts[b]!;
-    const hi = starts[b + 1]!;
-    if (hi - lo > 1) {
-      const bucket = out.slice(lo, hi).sort(byHash);
-      for (let i = lo; i < hi; i++) out[i] = bucket[i - lo]!;
-    }
-  }
-  return out;
-}
-
-const byProvenance = (a: AnyRecord, b: AnyRecord) => byText(a.source, b.source) || a.line - b.line;
-
-/**
- * A copy of `record` with its id. Records are built in file order but read in id order by every
- * later stage; copied here, in id order, they also lie in memory in that order, so the passes of
- * the split and the fits over a large corpus read memory sequentially (a pass over 540k throughput
- * records: 144 → 89 ms). `Object.assign` onto `{}` adds the fields in the literal's order, so the
- * copies of a category share one hidden class (a spread copies the source's possibly deprecated map
- * and gave two).
- */
-function withId<R extends AnyRecord>(record: R, id: string): R {
-  const copy: Mutable<R> = Object.assign({}, record);
-  copy.id = id;
-  return copy;
-}
-
-/**
- * Gives each record its id and groups records by category, each sorted by id. Content ids: the
- * first `idLength` hex digits of the content hash; exact duplicates (same hash) are ordered by
- * source and line and get `#2`, `#3`. Explicit ids: the first in hash order keeps it; every other
- * row with that id (in the same category) is rejected as `duplicate_id`.
- */
-function assignIds(pending: readonly Pending[], idLength: number, issues: Issue[]): RecordSet {
-  const byCategory = new Map<Category, AnyRecord[]>(CATEGORIES.map((c) => [c, []]));
-  // Sorting by (hash, provenance) puts duplicates side by side and the records in id order.
-  const content = sortByHash(pending.filter((p) => p.explicitId === null));
-  for (let start = 0; start < content.length; ) {
-    let end = start + 1;
-    while (end < content.length && content[end]!.hash === content[start]!.hash) end++;
-    const base = hexPrefix(content[start]!.hash, idLength);
-    if (end - start < 10) {
-      for (let k = start; k < end; k++) {
-        const p = content[k]!;
-        byCategory
-          .get(p.record.category)!
-          .push(withId(p.record, k === start ? base : `${base}#${k - start + 1}`));
-      }
-    } else {
-      // Ids compare as text: from ten copies on, `#10` sorts before `#2`.
-      const run = content
-        .slice(start, end)
-        .map((p, k) => withId(p.record, k === 0 ? base : `${base}#${k + 1}`));
-      run.sort((a, b) => byText(a.id, b.id));
-      for (const r of run) byCategory.get(r.category)!.push(r);
-    }
-    start = end;
-  }
-  const explicit = new Map<string, Pending[]>();
-  for (const p of pending) {
-    if (p.explicitId === null) continue;
-    const key = `${p.record.category}\u0000${p.explicitId}`;
-    const members = explicit.get(key);
-    if (members) members.push(p);
-    else explicit.set(key, [p]);
-  }
-  const withExplicit = new Set<Category>();
-  // Groups in id order, so the duplicate_id issues do not depend on the order rows were added.
-  for (const key of [...explicit.keys()].sort()) {
-    const members = explicit.get(key)!;
-    members.sort(byHash);
-    const [keep, ...rest] = members;
-    byCategory.get(keep!.record.category)!.push(withId(keep!.record, keep!.explicitId!));
-    withExplicit.add(keep!.record.category);
-    for (const r of rest) {
-      issues.push({
-        source: r.record.source,
-        line: r.record.line,
-        severity: 'reject',
-        code: 'duplicate_id',
-        message: `id ${r.explicitId} already used by ${keep!.record.source}:${keep!.record.line}`,
-      });
-    }
-  }
-  for (const c of withExplicit) byCategory.get(c)!.sort((a, b) => byText(a.id, b.id));
-  return {
-    throughput: byCategory.get('throughput') as ThroughputRecord[],
-    vram: byCategory.get('vram') as VramRecord[],
-    quality: byCategory.get('quality') as QualityRecord[],
-    latency: byCategory.get('latency') as LatencyRecord[],
-    cost: byCategory.get('cost') as CostRecord[],
-    scaling: byCategory.get('scaling') as ScalingRecord[],
-  };
 }

@@ -88,10 +88,14 @@ export function runInThread<J, T>(
 
 /**
  * In a thread opened with this `tag`: waits for the job, runs `work` on it and posts the answer (or
- * the error). Does nothing on the main thread or in a thread opened for another tag, so a job
+ * the error); the buffers `transfer` lists are moved, not copied. Does nothing on the main thread or in a thread opened for another tag, so a job
  * module can call it at top level.
  */
-export function answerJob<J, T>(tag: string, work: (job: J) => T | Promise<T>): void {
+export function answerJob<J, T>(
+  tag: string,
+  work: (job: J) => T | Promise<T>,
+  transfer: (answer: T) => ArrayBuffer[] = () => [],
+): void {
   const data = workerData as { tag?: unknown } | null;
   if (isMainThread || data?.tag !== tag || !parentPort) return;
   const port = parentPort;
@@ -99,7 +103,7 @@ export function answerJob<J, T>(tag: string, work: (job: J) => T | Promise<T>): 
     Promise.resolve()
       .then(() => work(message.job))
       .then(
-        (answer) => port.postMessage({ answer } satisfies Reply<T>),
+        (answer) => port.postMessage({ answer } satisfies Reply<T>, transfer(answer)),
         (err: unknown) => port.postMessage({ error: (err as Error).message } satisfies Reply<T>),
       );
   });

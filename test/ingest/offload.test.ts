@@ -38,7 +38,7 @@ describe('ingestInWorker', () => {
     const threaded = await ingestInWorker(job);
     expect(threaded).toEqual(await runIngestJob(job));
     expect(threaded.file.read).toBeGreaterThan(0);
-    expect(threaded.part.pending.length).toBe(threaded.file.accepted);
+    expect(threaded.part.rows.n).toBe(threaded.file.accepted);
     const stop = new AbortController();
     stop.abort();
     await expect(ingestInWorker(job, stop.signal)).rejects.toThrow(/stopped/);

@@ -1,0 +1,168 @@
+/**
+ * Ids for the pending rows, and the record objects, made once each, in id order.
+ *
+ * Content ids are the first `idLength` hex digits of the row's content hash; exact duplicates (same
+ * hash) are ordered by source and line and get `#2`, `#3`, …. Explicit ids: the first in hash order
+ * keeps it; every other row with that id (in the same category) is rejected as `duplicate_id`.
+ * Records are built here, in id order, so they also lie in memory in that order and the passes of
+ * the split and the fits over a large corpus read memory sequentially.
+ */
+import {
+  type AnyRecord,
+  CATEGORIES,
+  type Category,
+  type CostRecord,
+  type Issue,
+  type LatencyRecord,
+  type QualityRecord,
+  type RecordSet,
+  type ScalingRecord,
+  type ThroughputRecord,
+  type VramRecord,
+} from '../records.ts';
+import { buildRecord } from './layout.ts';
+import { HASH_BYTES, type PendingStore } from './store.ts';
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Orders rows by (hash bytes, source, line, row). */
+function hashComparator(store: PendingStore): (a: number, b: number) => number {
+  const { hash, configs, config, line } = store;
+  return (a, b) => {
+    const pa = a * HASH_BYTES;
+    const pb = b * HASH_BYTES;
+    for (let k = 0; k < HASH_BYTES; k++) {
+      const d = hash[pa + k]! - hash[pb + k]!;
+      if (d !== 0) return d;
+    }
+    return byText(configs[config[a]!]!.source, configs[config[b]!]!.source) || line[a]! - line[b]! || a - b;
+  };
+}
+
+/**
+ * The rows in (hash, source, line) order, in linear time on average: a counting sort on the hash's
+ * first two bytes (uniform, so 65,536 buckets of n / 65,536 rows), then a sort inside each bucket.
+ */
+function sortByHash(store: PendingStore, rows: Uint32Array): Uint32Array {
+  const BUCKETS = 65_536;
+  const { hash } = store;
+  const bucketOf = (row: number) => (hash[row * HASH_BYTES]! << 8) | hash[row * HASH_BYTES + 1]!;
+  const starts = new Int32Array(BUCKETS + 1);
+  for (let i = 0; i < rows.length; i++) starts[bucketOf(rows[i]!) + 1]!++;
+  for (let b = 0; b < BUCKETS; b++) starts[b + 1]! += starts[b]!;
+  const next = starts.slice(0, BUCKETS);
+  const out = new Uint32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[next[bucketOf(rows[i]!)]!++] = rows[i]!;
+  const compare = hashComparator(store);
+  for (let b = 0; b < BUCKETS; b++) {
+    const lo = starts[b]!;
+    const hi = starts[b + 1]!;
+    if (hi - lo < 2) continue;
+    if (hi - lo <= 16) {
+      // Insertion sort: buckets hold a few rows each.
+      for (let i = lo + 1; i < hi; i++) {
+        const row = out[i]!;
+        let j = i - 1;
+        while (j >= lo && compare(out[j]!, row) > 0) {
+          out[j + 1] = out[j]!;
+          j--;
+        }
+        out[j + 1] = row;
+      }
+    } else out.subarray(lo, hi).sort(compare);
+  }
+  return out;
+}
+
+function sameHash(hash: Uint8Array, a: number, b: number): boolean {
+  const pa = a * HASH_BYTES;
+  const pb = b * HASH_BYTES;
+  for (let k = 0; k < HASH_BYTES; k++) if (hash[pa + k] !== hash[pb + k]) return false;
+  return true;
+}
+
+/** The first `digits` hex digits of a row's hash. */
+function hexPrefix(hash: Uint8Array, row: number, digits: number): string {
+  let out = '';
+  for (let k = 0; out.length < digits; k++) out += HEX[hash[row * HASH_BYTES + k]!]!;
+  return out.slice(0, digits);
+}
+
+/**
+ * Gives each stored row its id and builds the records, grouped by category, each sorted by id.
+ * Rejections for repeated explicit ids are appended to `issues`.
+ */
+export function assignIds(store: PendingStore, idLength: number, issues: Issue[]): RecordSet {
+  const byCategory = new Map<Category, AnyRecord[]>(CATEGORIES.map((c) => [c, []]));
+  const { hash, configs, config, line, values } = store;
+  const [v0, v1, v2, v3, v4] = values as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  const make = (row: number, id: string): AnyRecord =>
+    buildRecord(configs[config[row]!]!, id, line[row]!, v0[row]!, v1[row]!, v2[row]!, v3[row]!, v4[row]!);
+
+  const contentRows = new Uint32Array(store.n - store.explicit.size);
+  for (let row = 0, k = 0; row < store.n; row++) if (!store.explicit.has(row)) contentRows[k++] = row;
+  // Sorting by (hash, provenance) puts duplicates side by side and the records in id order.
+  const order = sortByHash(store, contentRows);
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && sameHash(hash, order[start]!, order[end]!)) end++;
+    const base = hexPrefix(hash, order[start]!, idLength);
+    const list = byCategory.get(configs[config[order[start]!]!]!.category)!;
+    if (end - start < 10) {
+      for (let k = start; k < end; k++)
+        list.push(make(order[k]!, k === start ? base : `${base}#${k - start + 1}`));
+    } else {
+      // Ids compare as text: from ten copies on, `#10` sorts before `#2`.
+      const run: AnyRecord[] = [];
+      for (let k = start; k < end; k++)
+        run.push(make(order[k]!, k === start ? base : `${base}#${k - start + 1}`));
+      run.sort((a, b) => byText(a.id, b.id));
+      for (const r of run) list.push(r);
+    }
+    start = end;
+  }
+
+  const explicit = new Map<string, number[]>();
+  for (const [row, id] of store.explicit) {
+    const key = `${configs[config[row]!]!.category}\u0000${id}`;
+    const members = explicit.get(key);
+    if (members) members.push(row);
+    else explicit.set(key, [row]);
+  }
+  const withExplicit = new Set<Category>();
+  const compare = hashComparator(store);
+  // Groups in id order, so the duplicate_id issues do not depend on the order rows were added.
+  for (const key of [...explicit.keys()].sort()) {
+    const [keep, ...rest] = explicit.get(key)!.sort(compare) as [number, ...number[]];
+    const kept = configs[config[keep]!]!;
+    const id = store.explicit.get(keep)!;
+    byCategory.get(kept.category)!.push(make(keep, id));
+    withExplicit.add(kept.category);
+    for (const row of rest) {
+      issues.push({
+        source: configs[config[row]!]!.source,
+        line: line[row]!,
+        severity: 'reject',
+        code: 'duplicate_id',
+        message: `id ${store.explicit.get(row)} already used by ${kept.source}:${line[keep]}`,
+      });
+    }
+  }
+  for (const c of withExplicit) byCategory.get(c)!.sort((a, b) => byText(a.id, b.id));
+  return {
+    throughput: byCategory.get('throughput') as ThroughputRecord[],
+    vram: byCategory.get('vram') as VramRecord[],
+    quality: byCategory.get('quality') as QualityRecord[],
+    latency: byCategory.get('latency') as LatencyRecord[],
+    cost: byCategory.get('cost') as CostRecord[],
+    scaling: byCategory.get('scaling') as ScalingRecord[],
+  };
+}

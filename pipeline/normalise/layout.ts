@@ -1,0 +1,230 @@
+/**
+ * How a record of each category lies in the pending store: which numbers go in which value column,
+ * the content text a content id hashes, and the record object built from a stored row.
+ *
+ * The content text is the record without id and provenance, keys sorted, in exactly the form
+ * `stableStringify` writes (2-space JSON). The text around the numbers depends only on the row's
+ * configuration, so it is written once per configuration (`contentSegments`) and a row only adds
+ * its numbers (`contentText`).
+ */
+import type {
+  AnyRecord,
+  Category,
+  CostRecord,
+  LatencyRecord,
+  QualityRecord,
+  ScalingRecord,
+  ThroughputRecord,
+  VramRecord,
+} from '../records.ts';
+import type { RowConfig } from './store.ts';
+
+/** The numeric fields of each category, in value-column order (weight first). */
+export const VALUE_FIELDS: Readonly<Record<Category, readonly string[]>> = {
+  throughput: ['weight', 'tokPerS', 'nAgents', 'contextLength'],
+  vram: ['weight', 'vramGb', 'contextLength', 'batch'],
+  quality: ['weight', 'score'],
+  latency: ['weight', 'ms', 'concurrency', 'arrivalRate'],
+  cost: ['weight', 'usdPer1M', 'tokPerS', 'hourlyRate'],
+  scaling: ['weight', 'nAgents', 'eta', 'perAgentTps', 'totalTps'],
+};
+
+/** Categories whose records carry a `metric` label. */
+const HAS_METRIC: ReadonlySet<Category> = new Set(['throughput', 'quality', 'latency', 'cost']);
+
+type NameField = 'category' | 'model' | 'modelKnown' | 'quant' | 'backend' | 'gpu' | 'gpuKnown' | 'metric';
+
+interface ContentLayout {
+  /** Content keys in sorted order: a name field, or the value column it reads. */
+  readonly keys: readonly (readonly [string, NameField | number])[];
+}
+
+const layouts = new Map<Category, ContentLayout>();
+
+function layoutOf(category: Category): ContentLayout {
+  let layout = layouts.get(category);
+  if (!layout) {
+    const names: NameField[] = ['category', 'model', 'modelKnown', 'quant', 'backend', 'gpu', 'gpuKnown'];
+    if (HAS_METRIC.has(category)) names.push('metric');
+    const keys: [string, NameField | number][] = [
+      ...names.map((k): [string, NameField] => [k, k]),
+      ...VALUE_FIELDS[category].map((k, column): [string, number] => [k, column]),
+    ];
+    keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    layout = { keys };
+    layouts.set(category, layout);
+  }
+  return layout;
+}
+
+/** The value columns in content-key order: `contentText` reads `values[slots[k]]` after `segments[k]`. */
+export function contentSlots(category: Category): readonly number[] {
+  return layoutOf(category)
+    .keys.map(([, field]) => field)
+    .filter((field): field is number => typeof field === 'number');
+}
+
+/** The content text of a configuration with its numbers left out, as the segments between them. */
+export function contentSegments(config: Omit<RowConfig, 'segments'>): string[] {
+  const segments: string[] = [];
+  let text = '{';
+  let first = true;
+  for (const [key, field] of layoutOf(config.category).keys) {
+    text += `${first ? '\n' : ',\n'}  ${JSON.stringify(key)}: `;
+    first = false;
+    if (typeof field === 'number') {
+      segments.push(text);
+      text = '';
+    } else {
+      text += JSON.stringify(config[field]);
+    }
+  }
+  segments.push(`${text}\n}\n`);
+  return segments;
+}
+
+/** A stored number as JSON writes it (`NaN` stands for null). */
+const json = (v: number): string => (Number.isNaN(v) ? 'null' : String(v));
+
+/**
+ * The content text of one row: its configuration's segments around its numbers.
+ * @example contentText(cfg.segments, [0, 2, 3], [1, 40.5, 1, Number.NaN]) // '{\n  "backend": …'
+ */
+export function contentText(
+  segments: readonly string[],
+  slots: readonly number[],
+  values: ArrayLike<number>,
+): string {
+  let out = segments[0]!;
+  for (let k = 0; k < slots.length; k++) out += json(values[slots[k]!]!) + segments[k + 1]!;
+  return out;
+}
+
+/** A stored number back as a field value (`NaN` is null). */
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+/** A field the ingest requires (never null by then). */
+const req = (v: number): number => orNull(v) as number;
+
+/**
+ * The record of one stored row. One object literal per category, so every record of a category
+ * shares one hidden class and property reads stay fast in the fit loops.
+ */
+export function buildRecord(
+  c: RowConfig,
+  id: string,
+  line: number,
+  v0: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  v4: number,
+): AnyRecord {
+  const { source, model, modelKnown, quant, backend, gpu, gpuKnown, metric } = c;
+  switch (c.category) {
+    case 'throughput':
+      return {
+        id,
+        category: 'throughput',
+        source,
+        line,
+        model,
+        modelKnown,
+        quant,
+        backend,
+        gpu,
+        gpuKnown,
+        weight: req(v0),
+        tokPerS: req(v1),
+        nAgents: req(v2),
+        contextLength: orNull(v3),
+        metric,
+      } satisfies ThroughputRecord;
+    case 'vram':
+      return {
+        id,
+        category: 'vram',
+        source,
+        line,
+        model,
+        modelKnown,
+        quant,
+        backend,
+        gpu,
+        gpuKnown,
+        weight: req(v0),
+        vramGb: req(v1),
+        contextLength: req(v2),
+        batch: req(v3),
+      } satisfies VramRecord;
+    case 'quality':
+      return {
+        id,
+        category: 'quality',
+        source,
+        line,
+        model,
+        modelKnown,
+        quant,
+        backend,
+        gpu,
+        gpuKnown,
+        weight: req(v0),
+        score: req(v1),
+        metric,
+      } satisfies QualityRecord;
+    case 'latency':
+      return {
+        id,
+        category: 'latency',
+        source,
+        line,
+        model,
+        modelKnown,
+        quant,
+        backend,
+        gpu,
+        gpuKnown,
+        weight: req(v0),
+        ms: req(v1),
+        metric,
+        concurrency: req(v2),
+        arrivalRate: orNull(v3),
+      } satisfies LatencyRecord;
+    case 'cost':
+      return {
+        id,
+        category: 'cost',
+        source,
+        line,
+        model,
+        modelKnown,
+        quant,
+        backend,
+        gpu,
+        gpuKnown,
+        weight: req(v0),
+        usdPer1M: req(v1),
+        tokPerS: orNull(v2),
+        hourlyRate: orNull(v3),
+        metric,
+      } satisfies CostRecord;
+    case 'scaling':
+      return {
+        id,
+        category: 'scaling',
+        source,
+        line,
+        model,
+        modelKnown,
+        quant,
+        backend,
+        gpu,
+        gpuKnown,
+        weight: req(v0),
+        nAgents: req(v1),
+        eta: req(v2),
+        perAgentTps: orNull(v3),
+        totalTps: orNull(v4),
+      } satisfies ScalingRecord;
+  }
+}

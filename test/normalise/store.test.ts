@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { contentSegments } from '../../pipeline/normalise/layout.ts';
+import { HASH_BYTES, PendingStore, type RowConfig } from '../../pipeline/normalise/store.ts';
+
+function config(model: string): RowConfig {
+  const base = {
+    category: 'quality' as const,
+    source: 'q.csv',
+    model,
+    modelKnown: true,
+    quant: 'FP16',
+    backend: 'ollama',
+    gpu: 'rtx-4090',
+    gpuKnown: true,
+    metric: 'score',
+  };
+  return { ...base, segments: contentSegments(base) };
+}
+
+/** A 20-character latin1 hash whose bytes all equal `b`. */
+const hashOf = (b: number) => String.fromCharCode(b).repeat(HASH_BYTES);
+
+function fill(store: PendingStore, rows: number, from = 0): void {
+  store.configs.push(config(`m${from}`));
+  const cfg = store.configs.length - 1;
+  for (let i = from; i < from + rows; i++)
+    store.push(cfg, i + 2, [1, i / 10], hashOf(i % 256), i % 7 === 0 ? `id${i}` : null);
+}
+
+describe('PendingStore', () => {
+  it('grows past its first capacity and keeps every column of every row', () => {
+    const store = new PendingStore();
+    fill(store, 3000);
+    expect(store.n).toBe(3000);
+    expect(store.line[2999]).toBe(3001);
+    expect(store.values[1]![2999]).toBeCloseTo(299.9);
+    expect(Number.isNaN(store.values[4]![2999]!)).toBe(true);
+    expect(store.hash[2999 * HASH_BYTES + 5]).toBe(2999 % 256);
+    expect(store.explicit.get(2996)).toBe('id2996');
+  });
+
+  it('truncate forgets the rows after the mark, explicit ids included', () => {
+    const store = new PendingStore();
+    fill(store, 30);
+    store.truncate(10);
+    expect(store.n).toBe(10);
+    expect([...store.explicit.keys()]).toEqual([0, 7]);
+  });
+
+  it('detach + absorb move rows to another store with their configurations renumbered', () => {
+    const worker = new PendingStore();
+    fill(worker, 50, 100);
+    const main = new PendingStore();
+    fill(main, 20);
+    const part = worker.detach();
+    expect(worker.n).toBe(0);
+    expect(PendingStore.transferables(part)).toHaveLength(3 + 5);
+    main.absorb(part);
+    expect(main.n).toBe(70);
+    expect(main.configs.map((c) => c.model)).toEqual(['m0', 'm100']);
+    expect(main.config[20]).toBe(1);
+    expect(main.line[20]).toBe(102);
+    expect(main.hash[20 * HASH_BYTES]).toBe(100);
+    expect(main.explicit.get(25)).toBe('id105');
+    expect(main.explicit.get(0)).toBe('id0');
+  });
+});

@@ -8,15 +8,14 @@
  *   UTF-8), is longer than `MAX_NAME_LENGTH`, or is (or resolves to) an `Object.prototype` property
  *   name such as `__proto__` or `constructor` is rejected (`bad_name`): ids become keys of the
  *   artifact's tables, and zod drops a `__proto__` key when a consumer parses them.
- * - Ids are `sha1(category + canonical values)` (first `idLength` hex digits), so the same rows in
- *   any file or source order get the same ids; exact duplicates get `#2`, `#3`, ... An explicit `id`
+ * - Ids are the first `idLength` hex digits of a 128-bit hash of the record's content (category,
+ *   canonical names and values; `content-hash.ts`), so the same rows in any file or source order
+ *   get the same ids; exact duplicates get `#2`, `#3`, ... An explicit `id`
  *   field is used verbatim, and a repeated one is rejected (`duplicate_id`).
  */
 
-import { hash } from 'node:crypto';
 import { appendAll } from '../math/extent.ts';
 import {
-  CATEGORIES,
   type Category,
   type FieldValue,
   type IngestedRow,
@@ -28,8 +27,9 @@ import { hasControlChars, type NameKind, type Resolver } from '../registry.ts';
 import { isReservedKey } from '../util/keys.ts';
 import { BoundedCache } from '../util/memo.ts';
 import { clip } from '../util/text.ts';
+import { CONTENT_HASH_BYTES, configWords } from './content-hash.ts';
 import { assignIds } from './ids.ts';
-import { contentSegments, contentSlots, contentText } from './layout.ts';
+import { configText } from './layout.ts';
 import { PendingStore, type StoreColumns, VALUE_COLUMNS } from './store.ts';
 
 /** Options of `normalise`. */
@@ -53,8 +53,9 @@ export const UNKNOWN_GPU = 'unknown';
 
 function resolveOptions(options: NormaliseOptions): Required<NormaliseOptions> {
   const idLength = options.idLength ?? DEFAULT_NORMALISE_OPTIONS.idLength;
-  if (!Number.isInteger(idLength) || idLength < 8 || idLength > 40) {
-    throw new RangeError(`normalise: idLength must be a whole number in [8, 40], got ${idLength}`);
+  const most = 2 * CONTENT_HASH_BYTES;
+  if (!Number.isInteger(idLength) || idLength < 8 || idLength > most) {
+    throw new RangeError(`normalise: idLength must be a whole number in [8, ${most}], got ${idLength}`);
   }
   return { idLength };
 }
@@ -122,10 +123,8 @@ export function createNormaliser(resolver: Resolver, options: NormaliseOptions =
         });
       }
       const cfg = rowConfigs.configOf(kept, row);
-      const { category, segments } = store.configs[cfg]!;
       rowValues(row, values);
-      const text = contentText(segments, slotsOf(category), values);
-      store.push(cfg, row.line, values, hash('sha1', text, 'binary'), explicit === '' ? null : explicit);
+      store.push(cfg, row.line, values, explicit === '' ? null : explicit);
     },
     mark: () => ({ rows: store.n, issues: issues.length }),
     rollback(mark) {
@@ -378,14 +377,11 @@ class RowConfigs {
         gpuKnown: names.gpuKnown,
         metric: metric || DEFAULT_METRIC[row.category],
       };
-      this.store.configs.push({ ...base, segments: contentSegments(base) });
+      this.store.configs.push({ ...base, words: configWords(configText(base)) });
       return this.store.configs.length - 1;
     });
   }
 }
-
-const slots = new Map<Category, readonly number[]>(CATEGORIES.map((c) => [c, contentSlots(c)]));
-const slotsOf = (category: Category): readonly number[] => slots.get(category)!;
 
 const NULL = Number.NaN;
 const val = (v: FieldValue | undefined): number => (typeof v === 'number' ? v : NULL);

@@ -1,11 +1,9 @@
 /**
  * How a record of each category lies in the pending store: which numbers go in which value column,
- * the content text a content id hashes, and the record object built from a stored row.
+ * the text a configuration contributes to a content hash, and the record object built from a stored row.
  *
- * The content text is the record without id and provenance, keys sorted, in exactly the form
- * `stableStringify` writes (2-space JSON). The text around the numbers depends only on the row's
- * configuration, so it is written once per configuration (`contentSegments`) and a row only adds
- * its numbers (`contentText`).
+ * A content hash covers the record without id and provenance: its configuration's text
+ * (`configText`, hashed once per configuration) and the row's numbers (`contentHash`).
  */
 import type {
   AnyRecord,
@@ -57,47 +55,20 @@ function layoutOf(category: Category): ContentLayout {
   return layout;
 }
 
-/** The value columns in content-key order: `contentText` reads `values[slots[k]]` after `segments[k]`. */
-export function contentSlots(category: Category): readonly number[] {
-  return layoutOf(category)
-    .keys.map(([, field]) => field)
-    .filter((field): field is number => typeof field === 'number');
-}
-
-/** The content text of a configuration with its numbers left out, as the segments between them. */
-export function contentSegments(config: Omit<RowConfig, 'segments'>): string[] {
-  const segments: string[] = [];
+/**
+ * The content text of a configuration: the record's content as `stableStringify` writes it, keys
+ * sorted, with each number's place marked by a NUL character. Its sha1 is what the configuration
+ * adds to a row's content hash (`configWords`).
+ */
+export function configText(config: Omit<RowConfig, 'words'>): string {
   let text = '{';
   let first = true;
   for (const [key, field] of layoutOf(config.category).keys) {
     text += `${first ? '\n' : ',\n'}  ${JSON.stringify(key)}: `;
     first = false;
-    if (typeof field === 'number') {
-      segments.push(text);
-      text = '';
-    } else {
-      text += JSON.stringify(config[field]);
-    }
+    text += typeof field === 'number' ? '\u0000' : JSON.stringify(config[field]);
   }
-  segments.push(`${text}\n}\n`);
-  return segments;
-}
-
-/** A stored number as JSON writes it (`NaN` stands for null). */
-const json = (v: number): string => (Number.isNaN(v) ? 'null' : String(v));
-
-/**
- * The content text of one row: its configuration's segments around its numbers.
- * @example contentText(cfg.segments, [0, 2, 3], [1, 40.5, 1, Number.NaN]) // '{\n  "backend": …'
- */
-export function contentText(
-  segments: readonly string[],
-  slots: readonly number[],
-  values: ArrayLike<number>,
-): string {
-  let out = segments[0]!;
-  for (let k = 0; k < slots.length; k++) out += json(values[slots[k]!]!) + segments[k + 1]!;
-  return out;
+  return `${text}\n}\n`;
 }
 
 /** A stored number back as a field value (`NaN` is null). */

@@ -9,11 +9,12 @@
  * order, when ids are assigned (`ids.ts`).
  */
 import type { Category } from '../records.ts';
+import { CONTENT_HASH_BYTES, contentHash } from './content-hash.ts';
 
 /** Numeric columns a row has (the most any category needs: scaling's weight + four fields). */
 export const VALUE_COLUMNS = 5;
-/** Bytes of a content hash (sha1). */
-export const HASH_BYTES = 20;
+/** Bytes of a content hash. */
+export const HASH_BYTES = CONTENT_HASH_BYTES;
 
 /** What every row of one configuration shares. Plain data, so it can cross a thread. */
 export interface RowConfig {
@@ -27,8 +28,8 @@ export interface RowConfig {
   readonly gpuKnown: boolean;
   /** The record's metric label (the category's default when the row names none). */
   readonly metric: string;
-  /** The content text around the row's numbers: `segments[0] + v0 + segments[1] + … `. */
-  readonly segments: readonly string[];
+  /** What the configuration adds to each of its rows' content hashes (`configWords`). */
+  readonly words: readonly number[];
 }
 
 /** The columns of `n` rows, trimmed to length: what `detach` hands to another store. */
@@ -72,23 +73,16 @@ export class PendingStore {
   }
 
   /**
-   * Adds one row: `values` in the category's column order (missing ones NaN), `hash` as 20 latin1
-   * characters. Returns the row's index.
+   * Adds one row: `values` in the category's column order (missing ones NaN), and its content hash
+   * (`contentHash` of its configuration's words and its values). Returns the row's index.
    */
-  push(
-    config: number,
-    line: number,
-    values: ArrayLike<number>,
-    hash: string,
-    explicitId: string | null,
-  ): number {
+  push(config: number, line: number, values: ArrayLike<number>, explicitId: string | null): number {
     this.#reserve(1);
     const i = this.n++;
     this.config[i] = config;
     this.line[i] = line;
     for (let c = 0; c < VALUE_COLUMNS; c++) this.values[c]![i] = c < values.length ? values[c]! : Number.NaN;
-    const at = i * HASH_BYTES;
-    for (let b = 0; b < HASH_BYTES; b++) this.hash[at + b] = hash.charCodeAt(b);
+    contentHash(this.configs[config]!.words, values, this.hash, i * HASH_BYTES);
     if (explicitId !== null) this.explicit.set(i, explicitId);
     return i;
   }

@@ -33,12 +33,24 @@ export class TupleCache<V> {
    * @example cache.get([model, quant], () => predict(model, quant))
    */
   get(parts: readonly TuplePart[], compute: () => V): V {
+    // The hot path of every per-configuration loop: one `get` per level, no closure per level.
     let node = this.#root;
     const last = parts.length - 1;
     for (let i = 0; i < last; i++) {
-      node = getOrInsert(node, parts[i]!, () => new Map<TuplePart, unknown>()) as Map<TuplePart, unknown>;
+      const part = parts[i]!;
+      let next = node.get(part) as Map<TuplePart, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map<TuplePart, unknown>();
+        node.set(part, next);
+      }
+      node = next;
     }
-    return getOrInsert(node, parts[last]!, compute) as V;
+    const key = parts[last]!;
+    const hit = node.get(key);
+    if (hit !== undefined || node.has(key)) return hit as V;
+    const value = compute();
+    node.set(key, value);
+    return value;
   }
 }
 

@@ -515,7 +515,8 @@ const CASES: readonly HostileCase[] = [
     name: 'csv: duplicate explicit record ids',
     kind: 'csv',
     content: csv(`id,${H}`, `r1,${GOOD}`, `r1,${row('101')}`, `r2,${GOOD}`),
-    expect: { issues: [[2, 'duplicate_id']], counts: [3, 2, 1], messages: { '2:duplicate_id': '/a.csv:3' } },
+    // The row kept is the first in content-hash order (here the one on line 2), whatever the file order.
+    expect: { issues: [[3, 'duplicate_id']], counts: [3, 2, 1], messages: { '3:duplicate_id': '/a.csv:2' } },
   },
   {
     name: 'csv: identical rows without ids are both kept',

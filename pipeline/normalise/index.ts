@@ -15,17 +15,10 @@
  */
 
 import { appendAll } from '../math/extent.ts';
-import {
-  type Category,
-  type FieldValue,
-  type IngestedRow,
-  type Issue,
-  type IssueCode,
-  type RecordSet,
-} from '../records.ts';
+import type { Category, FieldValue, IngestedRow, Issue, IssueCode, RecordSet } from '../records.ts';
 import { hasControlChars, type NameKind, type Resolver } from '../registry.ts';
 import { isReservedKey } from '../util/keys.ts';
-import { BoundedCache } from '../util/memo.ts';
+import { TupleCache } from '../util/memo.ts';
 import { clip } from '../util/text.ts';
 import { CONTENT_HASH_BYTES, configWords } from './content-hash.ts';
 import { assignIds } from './ids.ts';
@@ -100,7 +93,7 @@ export function createNormaliser(resolver: Resolver, options: NormaliseOptions =
   return {
     add(row) {
       const explicit = str(row.fields.id);
-      const names = rowConfigs.names(row.fields);
+      const { names, config } = rowConfigs.resolve(row);
       const rejection = 'code' in names ? names : explicit === '' ? undefined : badName('id', explicit);
       if (rejection) {
         issues.push({
@@ -122,9 +115,8 @@ export function createNormaliser(resolver: Resolver, options: NormaliseOptions =
           message: w.message,
         });
       }
-      const cfg = rowConfigs.configOf(kept, row);
       rowValues(row, values);
-      store.push(cfg, row.line, values, explicit === '' ? null : explicit);
+      store.push(config, row.line, values, explicit === '' ? null : explicit);
     },
     mark: () => ({ rows: store.n, issues: issues.length }),
     rollback(mark) {
@@ -223,8 +215,6 @@ interface Names {
   readonly gpu: string;
   readonly gpuKnown: boolean;
   readonly warnings: readonly NameWarning[];
-  /** Text that tells these names apart from any other spelling's. */
-  readonly key: string;
 }
 
 /**
@@ -238,7 +228,6 @@ function resolveNames(
   tag: string,
   rawBackend: string,
   rawGpu: string,
-  key: string,
 ): Names | Rejection {
   const warnings: NameWarning[] = [];
   const warn = (code: IssueCode, message: string) => warnings.push({ code, message });
@@ -316,7 +305,6 @@ function resolveNames(
     gpu: gpu.id,
     gpuKnown: gpu.known,
     warnings,
-    key,
   };
 }
 
@@ -333,15 +321,22 @@ const DEFAULT_METRIC: Readonly<Record<Category, string>> = {
 /** Entries each cache of `RowConfigs` holds before it starts again (~100 B each). */
 const CACHE_LIMIT = 100_000;
 
+/** A row's resolved names and, when they are accepted, its configuration's index in the store. */
+interface Resolved {
+  readonly names: Names | Rejection;
+  readonly config: number;
+}
+
 /**
  * Names resolved once per distinct spelling, and row configurations (names + category, source and
  * metric) numbered once each in the store. A corpus repeats a few hundred spellings over millions
- * of rows; both caches are bounded, so a hostile file of distinct names costs memory per row as
- * before (a configuration seen again after a reset is stored again, with the same content).
+ * of rows. Lookups go through nested maps on the row's own field texts (no key is joined per row);
+ * both caches are bounded, so a hostile file of distinct names costs memory per row as before (a
+ * configuration seen again after a reset is stored again, with the same content).
  */
 class RowConfigs {
-  readonly #names = new BoundedCache<Names | Rejection>(CACHE_LIMIT);
-  readonly #configs = new BoundedCache<number>(CACHE_LIMIT);
+  readonly #names = new TupleCache<Names | Rejection>(CACHE_LIMIT);
+  readonly #rows = new TupleCache<Resolved>(CACHE_LIMIT);
 
   readonly resolver: Resolver;
   readonly store: PendingStore;
@@ -351,35 +346,37 @@ class RowConfigs {
     this.store = store;
   }
 
-  names(f: IngestedRow['fields']): Names | Rejection {
+  resolve(row: IngestedRow): Resolved {
+    const f = row.fields;
     const model = str(f.model);
     const quant = str(f.quant);
     // The tag only matters when the quant column is empty.
     const tag = quant === '' ? str(f.model_tag) : '';
     const backend = str(f.backend);
     const gpu = str(f.gpu);
-    const key = `${model}\u0000${quant}\u0000${tag}\u0000${backend}\u0000${gpu}`;
-    return this.#names.get(key, () => resolveNames(this.resolver, model, quant, tag, backend, gpu, key));
+    const metric = str(f.metric);
+    return this.#rows.get([model, quant, tag, backend, gpu, metric, row.source, row.category], () => {
+      const names = this.#names.get([model, quant, tag, backend, gpu], () =>
+        resolveNames(this.resolver, model, quant, tag, backend, gpu),
+      );
+      return { names, config: 'code' in names ? -1 : this.#add(names, row, metric) };
+    });
   }
 
-  configOf(names: Names, row: IngestedRow): number {
-    const metric = str(row.fields.metric);
-    const key = `${row.category}\u0000${row.source}\u0000${metric}\u0000${names.key}`;
-    return this.#configs.get(key, () => {
-      const base = {
-        category: row.category,
-        source: row.source,
-        model: names.model,
-        modelKnown: names.modelKnown,
-        quant: names.quant,
-        backend: names.backend,
-        gpu: names.gpu,
-        gpuKnown: names.gpuKnown,
-        metric: metric || DEFAULT_METRIC[row.category],
-      };
-      this.store.configs.push({ ...base, words: configWords(configText(base)) });
-      return this.store.configs.length - 1;
-    });
+  #add(names: Names, row: IngestedRow, metric: string): number {
+    const base = {
+      category: row.category,
+      source: row.source,
+      model: names.model,
+      modelKnown: names.modelKnown,
+      quant: names.quant,
+      backend: names.backend,
+      gpu: names.gpu,
+      gpuKnown: names.gpuKnown,
+      metric: metric || DEFAULT_METRIC[row.category],
+    };
+    this.store.configs.push({ ...base, words: configWords(configText(base)) });
+    return this.store.configs.length - 1;
   }
 }
 

@@ -75,6 +75,14 @@ export function configText(config: Omit<RowConfig, 'words'>): string {
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 /** A field the ingest requires (never null by then). */
 const req = (v: number): number => orNull(v) as number;
+/**
+ * A count-like number (line, weight, agents, context, batch, concurrency) as a small integer when it
+ * is one. Read from a Float64Array it is a double; stored as one, it would make the field a boxed
+ * double on every record of the category (16 bytes and a heap object each), where a small integer
+ * is stored in the record itself.
+ */
+const int = (v: number): number => (v === (v | 0) ? v | 0 : req(v));
+const intOrNull = (v: number): number | null => (Number.isNaN(v) ? null : int(v));
 
 /**
  * The record of one stored row. One object literal per category, so every record of a category
@@ -97,17 +105,17 @@ export function buildRecord(
         id,
         category: 'throughput',
         source,
-        line,
+        line: int(line),
         model,
         modelKnown,
         quant,
         backend,
         gpu,
         gpuKnown,
-        weight: req(v0),
+        weight: int(v0),
         tokPerS: req(v1),
-        nAgents: req(v2),
-        contextLength: orNull(v3),
+        nAgents: int(v2),
+        contextLength: intOrNull(v3),
         metric,
       } satisfies ThroughputRecord;
     case 'vram':
@@ -115,31 +123,31 @@ export function buildRecord(
         id,
         category: 'vram',
         source,
-        line,
+        line: int(line),
         model,
         modelKnown,
         quant,
         backend,
         gpu,
         gpuKnown,
-        weight: req(v0),
+        weight: int(v0),
         vramGb: req(v1),
-        contextLength: req(v2),
-        batch: req(v3),
+        contextLength: int(v2),
+        batch: int(v3),
       } satisfies VramRecord;
     case 'quality':
       return {
         id,
         category: 'quality',
         source,
-        line,
+        line: int(line),
         model,
         modelKnown,
         quant,
         backend,
         gpu,
         gpuKnown,
-        weight: req(v0),
+        weight: int(v0),
         score: req(v1),
         metric,
       } satisfies QualityRecord;
@@ -148,17 +156,17 @@ export function buildRecord(
         id,
         category: 'latency',
         source,
-        line,
+        line: int(line),
         model,
         modelKnown,
         quant,
         backend,
         gpu,
         gpuKnown,
-        weight: req(v0),
+        weight: int(v0),
         ms: req(v1),
         metric,
-        concurrency: req(v2),
+        concurrency: int(v2),
         arrivalRate: orNull(v3),
       } satisfies LatencyRecord;
     case 'cost':
@@ -166,14 +174,14 @@ export function buildRecord(
         id,
         category: 'cost',
         source,
-        line,
+        line: int(line),
         model,
         modelKnown,
         quant,
         backend,
         gpu,
         gpuKnown,
-        weight: req(v0),
+        weight: int(v0),
         usdPer1M: req(v1),
         tokPerS: orNull(v2),
         hourlyRate: orNull(v3),
@@ -184,15 +192,15 @@ export function buildRecord(
         id,
         category: 'scaling',
         source,
-        line,
+        line: int(line),
         model,
         modelKnown,
         quant,
         backend,
         gpu,
         gpuKnown,
-        weight: req(v0),
-        nAgents: req(v1),
+        weight: int(v0),
+        nAgents: int(v1),
         eta: req(v2),
         perAgentTps: orNull(v3),
         totalTps: orNull(v4),

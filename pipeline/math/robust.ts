@@ -70,8 +70,8 @@ export function weightedMedian(values: readonly number[], weights: readonly numb
 
 /**
  * `sortPairs(values, weights)` sorts (value, weight) pairs by value, then by weight, into new
- * arrays. When the values are distinct (the usual case for measurements) it sorts a copy natively
- * and places each weight by binary search, avoiding a comparator sort; ties fall back to one.
+ * arrays, with no comparator sort: it sorts a copy of the values natively and places each weight by
+ * binary search at its value's run; within a run of equal values the weights are sorted natively.
  * @example sortPairs(Float64Array.of(3, 1), Float64Array.of(5, 7)) // { values: [1, 3], weights: [7, 5] }
  */
 export function sortPairs(
@@ -87,28 +87,33 @@ export function sortPairs(
       break;
     }
   }
-  if (distinct) {
-    const w = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = values[i]!;
-      let lo = 0;
-      let hi = n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (sorted[mid]! < x) lo = mid + 1;
-        else hi = mid;
-      }
-      w[lo] = weights[i]!;
+  // Each weight goes to the first slot of its value's run (binary search), then the next free one.
+  // A native sort puts NaN last: NaNs form the final run.
+  let finite = n;
+  while (finite > 0 && Number.isNaN(sorted[finite - 1]!)) finite--;
+  const w = new Float64Array(n);
+  const taken = distinct ? null : new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    let lo = Number.isNaN(x) ? finite : 0;
+    let hi = Number.isNaN(x) ? finite : finite - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < x) lo = mid + 1;
+      else hi = mid;
     }
-    return { values: sorted, weights: w };
+    if (taken) w[lo + taken[lo]!++] = weights[i]!;
+    else w[lo] = weights[i]!;
   }
-  const order = Array.from(values, (_, i) => i).sort(
-    (a, b) => values[a]! - values[b]! || weights[a]! - weights[b]!,
-  );
-  return {
-    values: Float64Array.from(order, (i) => values[i]!),
-    weights: Float64Array.from(order, (i) => weights[i]!),
-  };
+  if (taken) {
+    // Within a run of equal values, weights ascending (a native sort of that stretch).
+    for (let start = 0; start < n; ) {
+      const end = start + Math.max(1, taken[start]!);
+      if (end - start > 1) w.subarray(start, end).sort();
+      start = end;
+    }
+  }
+  return { values: sorted, weights: w };
 }
 
 /** Centre and spread of a sample: type-7 median, 10th and 90th percentiles, and its size. */

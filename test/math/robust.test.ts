@@ -116,6 +116,12 @@ describe('sortPairs', () => {
     expect(Array.from(got.weights)).toEqual(want.weights);
   });
 
+  it('sortPairs puts NaN values last, as a run of their own, weights ascending', () => {
+    const s = sortPairs(Float64Array.of(Number.NaN, 1, Number.NaN, 1, 0.5), Float64Array.of(3, 2, 1, 4, 9));
+    expect(Array.from(s.values)).toEqual([0.5, 1, 1, Number.NaN, Number.NaN]);
+    expect(Array.from(s.weights)).toEqual([9, 2, 4, 1, 3]);
+  });
+
   it('sortPairs leaves its inputs untouched', () => {
     const v = Float64Array.of(3, 1, 2);
     const w = Float64Array.of(30, 10, 20);

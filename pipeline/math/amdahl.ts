@@ -130,6 +130,46 @@ export function usableEtaPoints(points: readonly EtaPoint[]): EtaPoint[] {
   );
 }
 
+/**
+ * The points' sufficient statistics for a one-parameter curve η(N): per distinct N, the total weight
+ * W, the weighted mean m and the weighted sum of squares about it V. Then
+ * SSE(p) = Σ_N W·(η(p, N) − m)² + V, so each evaluation costs one curve value per distinct N (a
+ * few) instead of one per point (thousands), and the spread V, fixed, is summed once. The
+ * deviations about the mean carry no cancellation, as Σwη² − (Σwη)²/W would.
+ */
+function etaMoments(points: readonly EtaPoint[]): {
+  n: Float64Array;
+  w: Float64Array;
+  m: Float64Array;
+  v: number;
+} {
+  const byN = new Map<number, EtaPoint[]>();
+  for (const p of points) {
+    const at = byN.get(p.n);
+    if (at) at.push(p);
+    else byN.set(p.n, [p]);
+  }
+  const ns = [...byN.keys()].sort((a, b) => a - b);
+  const n = Float64Array.from(ns);
+  const w = new Float64Array(ns.length);
+  const m = new Float64Array(ns.length);
+  let v = 0;
+  ns.forEach((key, i) => {
+    const group = byN.get(key)!;
+    let sw = 0;
+    let swy = 0;
+    for (const p of group) {
+      sw += p.weight;
+      swy += p.weight * p.eta;
+    }
+    const mean = swy / sw;
+    for (const p of group) v += p.weight * (p.eta - mean) ** 2;
+    w[i] = sw;
+    m[i] = mean;
+  });
+  return { n, w, m, v };
+}
+
 function fitOneParameter(
   points: readonly EtaPoint[],
   curve: (parameter: number, n: number) => number,
@@ -139,9 +179,12 @@ function fitOneParameter(
 ): EtaFit {
   const used = usableEtaPoints(points);
   const weight = used.reduce((s, p) => s + p.weight, 0);
+  const moments = etaMoments(used);
   const sseOf = (parameter: number): number => {
-    let sse = 0;
-    for (const p of used) sse += p.weight * (p.eta - curve(parameter, p.n)) ** 2;
+    let sse = moments.v;
+    for (let i = 0; i < moments.n.length; i++) {
+      sse += moments.w[i]! * (curve(parameter, moments.n[i]!) - moments.m[i]!) ** 2;
+    }
     return sse;
   };
   const identified = used.some((p) => p.n > 1);

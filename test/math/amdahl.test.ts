@@ -189,3 +189,31 @@ describe('fitPowerLawExponent', () => {
     expect(fitPowerLawExponent([{ n: 2, eta: 1.5, weight: 1 }], 2).value).toBeCloseTo(0, 8);
   });
 });
+
+describe('one-parameter fits by sufficient statistics', () => {
+  const perPointSse = (points: { n: number; eta: number; weight: number }[], f: (n: number) => number) =>
+    points.reduce((s, p) => s + p.weight * (p.eta - f(p.n)) ** 2, 0);
+
+  test.prop([
+    fc.array(
+      fc.record({
+        n: fc.constantFrom(1, 2, 4, 8, 16),
+        eta: fc.double({ min: 0.05, max: 1.2, noNaN: true }),
+        weight: fc.double({ min: 0.1, max: 10, noNaN: true }),
+      }),
+      { minLength: 1, maxLength: 60 },
+    ),
+  ])('the reported SSE is the per-point weighted SSE at the fitted value, and no grid value beats it', (points) => {
+    for (const [fit, curve] of [
+      [fitSerialFraction(points), amdahlEta],
+      [fitPowerLawExponent(points), powerLawEta],
+    ] as const) {
+      const sse = perPointSse(points, (n) => curve(fit.value, n));
+      expect(fit.sse).toBeCloseTo(sse, 9);
+      const hi = curve === amdahlEta ? 1 : 3;
+      for (let i = 0; i <= 50; i++) {
+        expect(fit.sse).toBeLessThanOrEqual(perPointSse(points, (n) => curve((i / 50) * hi, n)) + 1e-9);
+      }
+    }
+  });
+});

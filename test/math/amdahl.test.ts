@@ -203,17 +203,20 @@ describe('one-parameter fits by sufficient statistics', () => {
       }),
       { minLength: 1, maxLength: 60 },
     ),
-  ])('the reported SSE is the per-point weighted SSE at the fitted value, and no grid value beats it', (points) => {
-    for (const [fit, curve] of [
-      [fitSerialFraction(points), amdahlEta],
-      [fitPowerLawExponent(points), powerLawEta],
-    ] as const) {
-      const sse = perPointSse(points, (n) => curve(fit.value, n));
-      expect(fit.sse).toBeCloseTo(sse, 9);
-      const hi = curve === amdahlEta ? 1 : 3;
-      for (let i = 0; i <= 50; i++) {
-        expect(fit.sse).toBeLessThanOrEqual(perPointSse(points, (n) => curve((i / 50) * hi, n)) + 1e-9);
+  ])(
+    'the reported SSE is the per-point weighted SSE at the fitted value, and no grid value beats it',
+    (points) => {
+      for (const [fit, curve] of [
+        [fitSerialFraction(points), amdahlEta],
+        [fitPowerLawExponent(points), powerLawEta],
+      ] as const) {
+        const sse = perPointSse(points, (n) => curve(fit.value, n));
+        expect(fit.sse).toBeCloseTo(sse, 9);
+        const hi = curve === amdahlEta ? 1 : 3;
+        for (let i = 0; i <= 50; i++) {
+          expect(fit.sse).toBeLessThanOrEqual(perPointSse(points, (n) => curve((i / 50) * hi, n)) + 1e-9);
+        }
       }
-    }
-  });
+    },
+  );
 });

@@ -37,7 +37,7 @@ import { CATEGORIES } from './records.ts';
 import { splitSide, splitsToJson } from './split/index.ts';
 import { BUNDLED, PACKAGE_ROOT } from './util/paths.ts';
 import { createProgress, type Progress, type ProgressStream } from './util/progress.ts';
-import { stableStringify } from './util/stable-json.ts';
+import { stableJsonBytes } from './util/stable-json.ts';
 import { type PointsByModel, SCORED_MODELS, validationPoints } from './validate/points.ts';
 import { type RunContext, scoredUnit, splitUnit, stabilitySample, type UnitRun } from './validate/runs.ts';
 import { type GateResult, gateStatus } from './validate/score.ts';
@@ -406,17 +406,15 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
     figures: figures.map((f) => ({ name: f.name, caption: f.caption })),
   });
 
-  // Hashed once: the manifest lists the hashes and publishing checks against them.
-  // Encoded to UTF-8 once: the hash and the write use the same bytes (splits.json is ~100 MB at 2M).
-  const hashed = (name: string, text: string) => {
-    const content = Buffer.from(text, 'utf8');
-    return { name, content, sha256: sha256(content) };
-  };
+  // Hashed once: the manifest lists the hashes and publishing checks against them. JSON files are
+  // written straight to UTF-8 bytes (`stableJsonBytes`: no text of the whole file; splits.json is
+  // ~100 MB at 2M records), and the hash and the write use the same bytes.
+  const hashed = (name: string, content: Buffer) => ({ name, content, sha256: sha256(content) });
   const hashedFiles = [
-    hashed('fitted_models.json', serialiseArtifact(artifact)),
-    hashed('fitted_models.schema.json', stableStringify(artifactJsonSchema())),
-    hashed('validation.json', stableStringify(validationFile)),
-    hashed('splits.json', stableStringify(splitsFile)),
+    hashed('fitted_models.json', Buffer.from(serialiseArtifact(artifact), 'utf8')),
+    hashed('fitted_models.schema.json', stableJsonBytes(artifactJsonSchema())),
+    hashed('validation.json', stableJsonBytes(validationFile)),
+    hashed('splits.json', stableJsonBytes(splitsFile)),
   ];
   const manifest = buildManifest({
     generatorVersion: artifact.generator.version,
@@ -428,7 +426,7 @@ async function runRefit(options: RefitOptions, stopWorkers: AbortSignal): Promis
     libraries: libraryVersions(await readLockfile(), RECORDED_LIBRARIES),
     files: Object.fromEntries(hashedFiles.map((f) => [f.name, f.sha256])),
   });
-  const artifactFiles: PublishFile[] = [...hashedFiles, hashed('manifest.json', stableStringify(manifest))];
+  const artifactFiles: PublishFile[] = [...hashedFiles, hashed('manifest.json', stableJsonBytes(manifest))];
   const reportFiles: PublishFile[] = [
     { name: 'refit.md', content: report },
     ...figures.map((f) => ({ name: `figures/${f.name}.svg`, content: f.svg })),

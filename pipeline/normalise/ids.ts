@@ -99,6 +99,54 @@ function sortByHash(store: PendingStore, rows: Uint32Array): Uint32Array {
   return out;
 }
 
+/** The store's columns permuted into `order`. */
+function gather(store: PendingStore, order: Uint32Array) {
+  const n = order.length;
+  const config = new Uint32Array(n);
+  const line = new Float64Array(n);
+  const [v0, v1, v2, v3, v4] = Array.from({ length: 5 }, () => new Float64Array(n)) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  for (let k = 0; k < n; k++) config[k] = store.config[order[k]!]!;
+  for (let k = 0; k < n; k++) line[k] = store.line[order[k]!]!;
+  const columns = [v0, v1, v2, v3, v4];
+  for (let c = 0; c < columns.length; c++) {
+    const from = store.values[c]!;
+    const to = columns[c]!;
+    for (let k = 0; k < n; k++) to[k] = from[order[k]!]!;
+  }
+  // A hash is HASH_BYTES / 4 whole words: copied a word at a time.
+  const words = HASH_BYTES / 4;
+  const from = new Uint32Array(store.hash.buffer, store.hash.byteOffset, store.n * words);
+  const to = new Uint32Array(n * words);
+  for (let k = 0; k < n; k++) {
+    const a = order[k]! * words;
+    const b = k * words;
+    for (let w = 0; w < words; w++) to[b + w] = from[a + w]!;
+  }
+  return { config, line, v0, v1, v2, v3, v4, hash: new Uint8Array(to.buffer) };
+}
+
+type Gathered = ReturnType<typeof gather>;
+
+/** The record at position `k` of the gathered columns. */
+function recordAt(g: Gathered, configs: PendingStore['configs'], k: number, id: string): AnyRecord {
+  return buildRecord(
+    configs[g.config[k]!]!,
+    id,
+    g.line[k]!,
+    g.v0[k]!,
+    g.v1[k]!,
+    g.v2[k]!,
+    g.v3[k]!,
+    g.v4[k]!,
+  );
+}
+
 function sameHash(hash: Uint8Array, a: number, b: number): boolean {
   const pa = a * HASH_BYTES;
   const pb = b * HASH_BYTES;
@@ -124,21 +172,26 @@ export function assignIds(store: PendingStore, idLength: number, issues: Issue[]
     buildRecord(configs[config[row]!]!, id, line[row]!, v0[row]!, v1[row]!, v2[row]!, v3[row]!, v4[row]!);
 
   const contentRows = new Uint32Array(store.n - store.explicit.size);
-  for (let row = 0, k = 0; row < store.n; row++) if (!store.explicit.has(row)) contentRows[k++] = row;
+  if (store.explicit.size === 0) for (let row = 0; row < store.n; row++) contentRows[row] = row;
+  else for (let row = 0, k = 0; row < store.n; row++) if (!store.explicit.has(row)) contentRows[k++] = row;
   // Sorting by (hash, provenance) puts duplicates side by side and the records in id order.
   const order = sortByHash(store, contentRows);
-  for (let start = 0; start < order.length; ) {
+  // The columns in that order, one at a time: each loop's reads are independent, so the processor
+  // overlaps their cache misses; the loop that builds the records then reads memory in sequence.
+  const sorted = gather(store, order);
+  const n = order.length;
+  for (let start = 0; start < n; ) {
     let end = start + 1;
-    while (end < order.length && sameHash(hash, order[start]!, order[end]!)) end++;
-    const first = order[start]!;
-    const list = byCategory.get(configs[config[first]!]!.category)!;
+    while (end < n && sameHash(sorted.hash, start, end)) end++;
+    const list = byCategory.get(configs[sorted.config[start]!]!.category)!;
     if (end - start < 10) {
       for (let k = start; k < end; k++)
-        list.push(make(order[k]!, idOf(hash, first, idLength, k - start + 1)));
+        list.push(recordAt(sorted, configs, k, idOf(sorted.hash, start, idLength, k - start + 1)));
     } else {
       // Ids compare as text: from ten copies on, `#10` sorts before `#2`.
       const run: AnyRecord[] = [];
-      for (let k = start; k < end; k++) run.push(make(order[k]!, idOf(hash, first, idLength, k - start + 1)));
+      for (let k = start; k < end; k++)
+        run.push(recordAt(sorted, configs, k, idOf(sorted.hash, start, idLength, k - start + 1)));
       run.sort((a, b) => byText(a.id, b.id));
       for (const r of run) list.push(r);
     }

@@ -17,7 +17,6 @@ import { weightedMedian } from '../math/robust.ts';
 import type { LatencyRecord } from '../records.ts';
 import { PipelineError } from '../util/errors.ts';
 import { compositeKey, dict } from '../util/keys.ts';
-import { TupleCache } from '../util/memo.ts';
 import { type Diagnostics, type FitResult, type Provenance, residualSummary } from './types.ts';
 
 /**
@@ -156,23 +155,34 @@ export function fitLatency(
   const metrics = new Set(o.serviceMetrics);
   type Pair = { key: string; ms: number[]; weights: number[]; quants: Set<string> };
   const groups: Pair[] = [];
-  const byPair = new TupleCache<Pair>();
+  // model → backend → pair, with the last pair remembered: no key or closure per record.
+  const byPair = new Map<string, Map<string, Pair>>();
+  let last: Pair | null = null;
+  let lastModel = '';
+  let lastBackend = '';
   let skipped = 0;
   for (const r of train) {
     if (!isServiceRecord(r, metrics)) {
       skipped++;
       continue;
     }
-    const pair = byPair.get([r.model, r.backend], () => {
-      const created = {
-        key: compositeKey(r.model, r.backend),
-        ms: [],
-        weights: [],
-        quants: new Set<string>(),
-      };
-      groups.push(created);
-      return created;
-    });
+    let pair: Pair | null = last;
+    if (pair === null || r.model !== lastModel || r.backend !== lastBackend) {
+      let byBackend = byPair.get(r.model);
+      if (!byBackend) {
+        byBackend = new Map();
+        byPair.set(r.model, byBackend);
+      }
+      pair = byBackend.get(r.backend) ?? null;
+      if (!pair) {
+        pair = { key: compositeKey(r.model, r.backend), ms: [], weights: [], quants: new Set<string>() };
+        byBackend.set(r.backend, pair);
+        groups.push(pair);
+      }
+      last = pair;
+      lastModel = r.model;
+      lastBackend = r.backend;
+    }
     pair.ms.push(r.ms);
     pair.weights.push(r.weight);
     pair.quants.add(r.quant);

@@ -1465,30 +1465,39 @@ export function predictThroughputRecords(
   specs: SpecLookup,
 ): ThroughputRecordPrediction[] {
   const refGpu = specs.gpu(coefficients.reference_gpu);
-  // One prediction per configuration, shared by its records.
-  const cache = new TupleCache<ThroughputPrediction>();
-  return records.map((r) => {
-    const base = { id: r.id, actual: r.tokPerS };
-    if (r.nAgents !== 1) return { ...base, prediction: null, skipped: 'multi_agent' };
-    const quant = specs.quant(r.quant);
-    if (!quant) return { ...base, prediction: null, skipped: 'unknown_quant' };
-    const gpu = specs.gpu(r.gpu);
-    if (!gpu || !(gpu.bandwidthGbs > 0)) return { ...base, prediction: null, skipped: 'unknown_gpu' };
-    if (!refGpu || !(refGpu.bandwidthGbs > 0))
-      return { ...base, prediction: null, skipped: 'unknown_reference_gpu' };
+  // One outcome per configuration (its prediction or why it has none), shared by its records; each
+  // record then costs one small object of one shape.
+  type Outcome = Pick<ThroughputRecordPrediction, 'prediction' | 'skipped'>;
+  const cache = new TupleCache<Outcome>();
+  const out = new Array<ThroughputRecordPrediction>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     const context = r.contextLength !== null && r.contextLength > 0 ? r.contextLength : null;
-    const prediction = cache.get([r.model, r.quant, r.backend, r.gpu, context], () => {
-      const model = specs.model(r.model);
-      return predictThroughput(coefficients, {
-        modelId: r.model,
-        ...(model ? { model } : {}),
-        quant,
-        backend: r.backend,
-        gpu,
-        referenceGpu: refGpu,
-        ...(context !== null ? { context } : {}),
-      });
-    });
-    return { ...base, prediction, skipped: null };
-  });
+    const outcome: Outcome =
+      r.nAgents !== 1
+        ? MULTI_AGENT
+        : cache.get([r.model, r.quant, r.backend, r.gpu, context], () => {
+            const quant = specs.quant(r.quant);
+            if (!quant) return { prediction: null, skipped: 'unknown_quant' };
+            const gpu = specs.gpu(r.gpu);
+            if (!gpu || !(gpu.bandwidthGbs > 0)) return { prediction: null, skipped: 'unknown_gpu' };
+            if (!refGpu || !(refGpu.bandwidthGbs > 0))
+              return { prediction: null, skipped: 'unknown_reference_gpu' };
+            const model = specs.model(r.model);
+            const prediction = predictThroughput(coefficients, {
+              modelId: r.model,
+              ...(model ? { model } : {}),
+              quant,
+              backend: r.backend,
+              gpu,
+              referenceGpu: refGpu,
+              ...(context !== null ? { context } : {}),
+            });
+            return { prediction, skipped: null };
+          });
+    out[i] = { id: r.id, actual: r.tokPerS, prediction: outcome.prediction, skipped: outcome.skipped };
+  }
+  return out;
 }
+
+const MULTI_AGENT = { prediction: null, skipped: 'multi_agent' } as const;

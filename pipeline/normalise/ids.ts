@@ -160,7 +160,7 @@ function sameHash(hash: Uint8Array, a: number, b: number): boolean {
  */
 export function assignIds(store: PendingStore, idLength: number, issues: Issue[]): RecordSet {
   const byCategory = new Map<Category, AnyRecord[]>(CATEGORIES.map((c) => [c, []]));
-  const { hash, configs, config, line, values } = store;
+  const { configs, config, line, values } = store;
   const [v0, v1, v2, v3, v4] = values as [
     Float64Array,
     Float64Array,

@@ -98,7 +98,9 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
   const inputs = new TupleCache<ValidationPoint['inputs']>();
   const vramSkips = new Skips();
   const vram: ValidationPoint[] = [];
-  for (const [i, p] of predictVramRecords(c.vram, test.vram, specs).entries()) {
+  const vramPredictions = predictVramRecords(c.vram, test.vram, specs);
+  for (let i = 0; i < vramPredictions.length; i++) {
+    const p = vramPredictions[i]!;
     const r = test.vram[i]!;
     if (!p.prediction) {
       vramSkips.add(p.skipped ?? 'invalid');
@@ -117,7 +119,9 @@ export function validationPoints(c: Coefficients, test: RecordSet, specs: SpecLo
 
   const tpSkips = new Skips();
   const throughput: ValidationPoint[] = [];
-  for (const [i, p] of predictThroughputRecords(c.throughput, test.throughput, specs).entries()) {
+  const tpPredictions = predictThroughputRecords(c.throughput, test.throughput, specs);
+  for (let i = 0; i < tpPredictions.length; i++) {
+    const p = tpPredictions[i]!;
     const r = test.throughput[i]!;
     if (!p.prediction) {
       tpSkips.add(p.skipped ?? 'invalid');

@@ -103,6 +103,13 @@ function configParts(r: AnyRecord): TuplePart[] {
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+const READ: Readonly<Record<StratifyKey, (r: AnyRecord) => string>> = {
+  model: (r) => r.model,
+  backend: (r) => r.backend,
+  quant: (r) => r.quant,
+  gpu: (r) => r.gpu,
+};
+
 /**
  * Everything about a split that does not depend on the seed, built once per record array, unit and
  * stratification and reused by every seed (a refit splits the same records 40+ times: two units ×
@@ -176,13 +183,14 @@ function buildPlan(
   // the escaped composite key is built once per stratum.
   const root = new Map<string, unknown>();
   const all: StratumDraft[] = [];
-  const keys: readonly string[] = ['category', ...stratify];
+  // Field readers, not `r[key]`: a property read by a variable name is slow in a loop over millions.
+  const keys: readonly ((r: AnyRecord) => string)[] = [(r) => r.category, ...stratify.map((k) => READ[k])];
   for (let rank = 0; rank < byRank.length; rank++) {
     const r = records[byRank[rank]!]!;
     let node = root;
     let stratum: StratumDraft | undefined;
     for (let k = 0; k < keys.length; k++) {
-      const value = r[keys[k] as StratifyKey];
+      const value = keys[k]!(r);
       const next = node.get(value);
       if (k === keys.length - 1) {
         stratum = next as StratumDraft | undefined;

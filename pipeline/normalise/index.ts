@@ -18,7 +18,7 @@ import { appendAll } from '../math/extent.ts';
 import type { Category, FieldValue, IngestedRow, Issue, IssueCode, RecordSet } from '../records.ts';
 import { hasControlChars, type NameKind, type Resolver } from '../registry.ts';
 import { isReservedKey } from '../util/keys.ts';
-import { TupleCache } from '../util/memo.ts';
+import { getOrInsert, TextCodes, TupleCache } from '../util/memo.ts';
 import { clip } from '../util/text.ts';
 import { CONTENT_HASH_BYTES, configWords } from './content-hash.ts';
 import { assignIds } from './ids.ts';
@@ -335,8 +335,10 @@ interface Resolved {
  * configuration seen again after a reset is stored again, with the same content).
  */
 class RowConfigs {
-  readonly #names = new TupleCache<Names | Rejection>(CACHE_LIMIT);
-  readonly #rows = new TupleCache<Resolved>(CACHE_LIMIT);
+  #names = new TupleCache<Names | Rejection>(CACHE_LIMIT);
+  #rows = new TupleCache<Resolved>(CACHE_LIMIT);
+  #columns = RowConfigs.#newColumns();
+  #packed = new Map<string, Map<string, Map<number, Resolved>>>();
 
   readonly resolver: Resolver;
   readonly store: PendingStore;
@@ -344,6 +346,17 @@ class RowConfigs {
   constructor(resolver: Resolver, store: PendingStore) {
     this.resolver = resolver;
     this.store = store;
+  }
+
+  static #newColumns() {
+    return {
+      model: new TextCodes(),
+      quant: new TextCodes(),
+      tag: new TextCodes(),
+      backend: new TextCodes(),
+      gpu: new TextCodes(),
+      metric: new TextCodes(),
+    };
   }
 
   resolve(row: IngestedRow): Resolved {
@@ -355,12 +368,58 @@ class RowConfigs {
     const backend = str(f.backend);
     const gpu = str(f.gpu);
     const metric = str(f.metric);
-    return this.#rows.get([model, quant, tag, backend, gpu, metric, row.source, row.category], () => {
-      const names = this.#names.get([model, quant, tag, backend, gpu], () =>
-        resolveNames(this.resolver, model, quant, tag, backend, gpu),
-      );
-      return { names, config: 'code' in names ? -1 : this.#add(names, row, metric) };
-    });
+    const c = this.#columns;
+    // Texts are looked up by small codes: a fresh text from the file is compared with the few known
+    // ones instead of being hashed (hashing the row's texts was the largest cost of a row).
+    const codes = [
+      c.model.code(model),
+      c.quant.code(quant),
+      c.tag.code(tag),
+      c.backend.code(backend),
+      c.gpu.code(gpu),
+      c.metric.code(metric),
+    ] as const;
+    const [m, q, t, b, g, x] = codes;
+    const miss = () => this.#miss(codes, row, model, quant, tag, backend, gpu, metric);
+    if ((m | q | t | b | g | x) >= 256) return this.#rows.get([...codes, row.source, row.category], miss);
+    // Every code below 256 (the usual case): the six pack into one exact number (48 bits), so a row
+    // costs one lookup per (source, category) instead of one per part.
+    const key = m + 256 * (q + 256 * (t + 256 * (b + 256 * (g + 256 * x))));
+    const byKey = getOrInsert(
+      getOrInsert(this.#packed, row.source, () => new Map<string, Map<number, Resolved>>()),
+      row.category,
+      () => new Map<number, Resolved>(),
+    );
+    const hit = byKey.get(key);
+    if (hit !== undefined) return hit;
+    const made = miss();
+    if (byKey.size < CACHE_LIMIT) byKey.set(key, made);
+    return made;
+  }
+
+  #miss(
+    codes: readonly number[],
+    row: IngestedRow,
+    model: string,
+    quant: string,
+    tag: string,
+    backend: string,
+    gpu: string,
+    metric: string,
+  ): Resolved {
+    const c = this.#columns;
+    const names = this.#names.get(codes.slice(0, 5), () =>
+      resolveNames(this.resolver, model, quant, tag, backend, gpu),
+    );
+    const resolved = { names, config: 'code' in names ? -1 : this.#add(names, row, metric) };
+    // A new text always misses: past the limit, new codes and new caches (codes key them all).
+    if (Object.values(c).some((codes) => codes.size > CACHE_LIMIT)) {
+      this.#columns = RowConfigs.#newColumns();
+      this.#names = new TupleCache(CACHE_LIMIT);
+      this.#rows = new TupleCache(CACHE_LIMIT);
+      this.#packed = new Map();
+    }
+    return resolved;
   }
 
   #add(names: Names, row: IngestedRow, metric: string): number {

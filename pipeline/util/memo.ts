@@ -121,3 +121,38 @@ export class BoundedCache<V> {
     return value;
   }
 }
+
+/** Texts a `TextCodes` finds by comparison, before it hashes. */
+const FEW_TEXTS = 32;
+
+/**
+ * Small whole-number codes for texts, the same code for equal texts. The first `FEW_TEXTS` distinct
+ * texts are found by comparing with each (a string fresh from a file compares in a few ns, where
+ * hashing it costs ~5 ns a character); later ones go through a `Map`. For the name columns of a
+ * corpus, which hold a few dozen spellings over millions of rows.
+ */
+export class TextCodes {
+  readonly #few: string[] = [];
+  readonly #many = new Map<string, number>();
+
+  /** Distinct texts coded so far. */
+  get size(): number {
+    return this.#few.length + this.#many.size;
+  }
+
+  /** @example codes.code('ollama') // 0, and 0 again for every later 'ollama' */
+  code(text: string): number {
+    const few = this.#few;
+    for (let i = 0; i < few.length; i++) if (few[i] === text) return i;
+    if (few.length < FEW_TEXTS) {
+      few.push(text);
+      return few.length - 1;
+    }
+    let code = this.#many.get(text);
+    if (code === undefined) {
+      code = FEW_TEXTS + this.#many.size;
+      this.#many.set(text, code);
+    }
+    return code;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ObjectKeyCache, ObjectPairCache, TupleCache } from '../../pipeline/util/memo.ts';
+import { ObjectKeyCache, ObjectPairCache, TextCodes, TupleCache } from '../../pipeline/util/memo.ts';
 
 describe('TupleCache', () => {
   it('cache.get(parts, compute) computes once per distinct tuple and returns the stored value after', () => {
@@ -86,5 +86,18 @@ describe('ObjectKeyCache', () => {
     expect(cache.get(a, 'y', compute('ay'))).toBe('ay');
     expect(cache.get(b, 'x', compute('bx'))).toBe('bx');
     expect(calls).toBe(3);
+  });
+});
+
+describe('TextCodes', () => {
+  it('gives equal texts one code and distinct texts distinct codes, past the few it compares', () => {
+    const codes = new TextCodes();
+    const texts = Array.from({ length: 100 }, (_, i) => `gpu-${i % 50}`);
+    const got = texts.map((t) => codes.code(t));
+    expect(codes.size).toBe(50);
+    expect(new Set(got).size).toBe(50);
+    // A copy built at run time (not the same string object) gets the same code.
+    expect(codes.code(['gpu', '49'].join('-'))).toBe(got[49]);
+    expect(got.slice(0, 50)).toEqual(got.slice(50));
   });
 });

@@ -18,6 +18,67 @@ export function quantileSorted(sorted: Float64Array | readonly number[], p: numb
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
+/**
+ * `selectInPlace(values, k)` reorders `values` so that `values[k]` holds the value an ascending sort
+ * would put there, every value before it is ≤ and every value after it is ≥ (quickselect with a
+ * median-of-three pivot: linear time on average, where a sort is n·log n). No NaN.
+ */
+export function selectInPlace(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // Median of three as pivot, placed at mid.
+    if (values[mid]! < values[lo]!) swap(values, mid, lo);
+    if (values[hi]! < values[lo]!) swap(values, hi, lo);
+    if (values[hi]! < values[mid]!) swap(values, hi, mid);
+    const pivot = values[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        swap(values, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k]!;
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
+}
+
+/**
+ * `quantileSelect(values, p)` is `quantileSorted` of the sorted values, found by selection instead
+ * of a sort; `values` is reordered. Both order statistics it interpolates between are exact.
+ * @example quantileSelect(Float64Array.of(4, 1, 3, 2), 0.5) // 2.5
+ */
+export function quantileSelect(values: Float64Array, p: number): number {
+  const n = values.length;
+  if (n === 0) throw new Error('quantileSelect requires at least one value');
+  if (!(p >= 0 && p <= 1)) throw new Error(`quantileSelect: p must be in [0, 1], got ${p}`);
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const x = selectInPlace(values, lo);
+  // The next order statistic is the smallest value after position lo (as quantileSorted, the last
+  // value stands in for it at p = 1).
+  let next = x;
+  if (lo + 1 < n) {
+    next = values[lo + 1]!;
+    for (let i = lo + 2; i < n; i++) if (values[i]! < next) next = values[i]!;
+  }
+  return x + (h - lo) * (next - x);
+}
+
 /** Ascending copy of `values` as a Float64Array. */
 export function sortedCopy(values: readonly number[]): Float64Array {
   return Float64Array.from(values).sort();

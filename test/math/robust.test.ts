@@ -2,7 +2,9 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   median,
+  quantileSelect,
   quantileSorted,
+  selectInPlace,
   sortPairs,
   spreadSummary,
   WeightedMedianIndex,
@@ -129,5 +131,27 @@ describe('sortPairs', () => {
     expect(Array.from(s.values)).toEqual([1, 2, 3]);
     expect(Array.from(s.weights)).toEqual([10, 20, 30]);
     expect(Array.from(v)).toEqual([3, 1, 2]);
+  });
+});
+
+describe('quantileSelect', () => {
+  test.prop([
+    fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), {
+      minLength: 1,
+      maxLength: 200,
+    }),
+    fc.double({ min: 0, max: 1, noNaN: true }),
+  ])('quantileSelect equals quantileSorted of the sorted values, and keeps the same values', (values, p) => {
+    const sorted = Float64Array.from(values).sort();
+    const work = Float64Array.from(values);
+    expect(quantileSelect(work, p)).toBe(quantileSorted(sorted, p));
+    expect(Array.from(work.sort())).toEqual(Array.from(sorted));
+  });
+
+  it('selectInPlace puts the k-th smallest value at k, smaller before and larger after', () => {
+    const v = Float64Array.of(5, 1, 4, 1, 5, 9, 2, 6, 5, 3);
+    expect(selectInPlace(v, 4)).toBe(4);
+    expect(Array.from(v.subarray(0, 4)).every((x) => x <= 4)).toBe(true);
+    expect(Array.from(v.subarray(5)).every((x) => x >= 4)).toBe(true);
   });
 });

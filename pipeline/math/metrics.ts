@@ -22,7 +22,7 @@ export interface Metrics {
  * `computeMetrics(actual, predicted)` scores paired values.
  * @example computeMetrics([1, 2, 3], [1, 2, 4]).rmse // ≈ 0.577
  */
-export function computeMetrics(actual: readonly number[], predicted: readonly number[]): Metrics {
+export function computeMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>): Metrics {
   if (actual.length !== predicted.length) {
     throw new Error(`computeMetrics: ${actual.length} actuals but ${predicted.length} predictions`);
   }

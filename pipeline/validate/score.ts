@@ -104,10 +104,13 @@ export function scoreMetrics(points: readonly ValidationPoint[]): Metrics {
 }
 
 function metricsOf(points: readonly ValidationPoint[]): Metrics {
-  return computeMetrics(
-    points.map((p) => p.actual),
-    points.map((p) => p.predicted),
-  );
+  const actual = new Float64Array(points.length);
+  const predicted = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    actual[i] = points[i]!.actual;
+    predicted[i] = points[i]!.predicted;
+  }
+  return computeMetrics(actual, predicted);
 }
 
 /**
@@ -156,8 +159,13 @@ function worstOf(
     a.e > b.e || (a.e === b.e && a.p.id < b.p.id);
   for (const p of points) {
     if (k === 0) break;
-    const item = { p, e: error(p) };
-    if (top.length === k && !before(item, top[k - 1]!)) continue;
+    const e = error(p);
+    // Most points lose to the current k-th: tell before making an entry for them.
+    if (top.length === k) {
+      const last = top[k - 1]!;
+      if (!(e > last.e || (e === last.e && p.id < last.p.id))) continue;
+    }
+    const item = { p, e };
     let i = top.length === k ? k - 1 : top.length;
     top[i] = item;
     while (i > 0 && before(top[i]!, top[i - 1]!)) {

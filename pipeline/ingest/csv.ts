@@ -233,6 +233,17 @@ export class CsvSplitter {
     let lf = text.indexOf('\n', from);
     let cr = text.indexOf('\r', from);
     let quote = text.indexOf('"', from);
+    // Consecutive quoted records are parsed by one csv-parse call (its set-up costs more than a
+    // short record): the run is [runFrom, runTo) of `text`, `runCount` records after `runLines` lines.
+    let runFrom = -1;
+    let runTo = -1;
+    let runLines = 0;
+    let runCount = 0;
+    const flush = () => {
+      if (runFrom < 0) return;
+      this.#quotedRecords(text.slice(runFrom, runTo), runLines, runCount);
+      runFrom = -1;
+    };
     for (;;) {
       const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
       let next: number;
@@ -250,13 +261,20 @@ export class CsvSplitter {
           break;
         }
         this.#scan = -1;
-        this.#quotedRecord(text.slice(start, i));
+        if (runFrom < 0) {
+          runFrom = start;
+          runLines = this.#lines;
+          runCount = 0;
+        }
+        runTo = i;
+        runCount++;
         if (i < n) {
           this.#lines++;
           next = text.charCodeAt(i) === 13 && i + 1 < n && text.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
         } else next = n;
       } else {
         if (end === -1 || (end === cr && cr + 1 === n && !last)) break;
+        flush();
         next = end === cr && cr + 1 < n && text.charCodeAt(cr + 1) === 10 ? cr + 2 : end + 1;
         this.#lines++;
         if (end > start) this.#emit(text.slice(start, end).split(','), this.#lines);
@@ -266,6 +284,7 @@ export class CsvSplitter {
       if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
       if (quote !== -1 && quote < start) quote = text.indexOf('"', start);
     }
+    flush();
     const rest = start === 0 ? text : text.slice(start);
     if (last) {
       if (rest.length > 0) this.#emit(rest.split(','), this.#lines + 1);
@@ -294,23 +313,26 @@ export class CsvSplitter {
     return chunk.indexOf('\n') === -1 && chunk.indexOf('\r') === -1 && chunk.indexOf('"') === -1;
   }
 
-  /** Parses one record that holds a quote (it may span lines) and emits it at the file's line. */
-  #quotedRecord(text: string): void {
+  /**
+   * Parses a run of `count` consecutive records that hold quotes (each may span lines; one line end
+   * between two) and emits them at the file's lines: the run starts after `before` lines. The line
+   * ends between the records are already counted; the lines inside quoted fields are added here.
+   */
+  #quotedRecords(text: string, before: number, count: number): void {
     let records: ParsedRecord[];
     try {
       records = parse(text, RECORD_OPTIONS as never) as unknown as ParsedRecord[];
     } catch (err) {
       if (!(err instanceof CsvError)) throw err;
-      const offset = this.#lines;
-      const line = ((err as CsvError & { lines?: number }).lines ?? 1) + offset;
+      const line = ((err as CsvError & { lines?: number }).lines ?? 1) + before;
       throw new CsvSyntaxError(
         line,
-        err.message.replace(/\bline (\d+)/g, (_, l: string) => `line ${Number(l) + offset}`),
+        err.message.replace(/\bline (\d+)/g, (_, l: string) => `line ${Number(l) + before}`),
       );
     }
-    for (const r of records) this.#emit(r.fields, this.#lines + r.line);
-    const lastLine = records.at(-1)?.line ?? 1;
-    this.#lines += lastLine - 1;
+    for (const r of records) this.#emit(r.fields, before + r.line);
+    const lastLine = records.at(-1)?.line ?? count;
+    this.#lines += lastLine - count;
   }
 }
 

@@ -25,6 +25,17 @@ describe('readCsv', () => {
     expect(t.issues).toEqual([]);
   });
 
+  it('readCsv reads a run of quoted records (one csv-parse call) at their own lines, then plain ones', async () => {
+    const text = 'model,note\nllama,"a, b"\nqwen,"two\nlines"\r\nphi,"x ""y"""\nmistral,plain\n';
+    const t = await readCsv(streamOf(text), 'q.csv');
+    expect(t.rows.map((r) => [r.line, r.values.get('note')])).toEqual([
+      [2, 'a, b'],
+      [4, 'two\nlines'],
+      [5, 'x "y"'],
+      [6, 'plain'],
+    ]);
+  });
+
   it('readCsv strips a UTF-8 BOM from the first column name', async () => {
     const t = await readCsv(streamOf('\uFEFFmodel,tok_s\nllama,1\n'), 'x.csv');
     expect(t.header).toEqual(['model', 'tok_s']);

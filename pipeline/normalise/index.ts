@@ -23,7 +23,7 @@ import { clip } from '../util/text.ts';
 import { CONTENT_HASH_BYTES, configWords } from './content-hash.ts';
 import { assignIds } from './ids.ts';
 import { configText } from './layout.ts';
-import { PendingStore, type StoreColumns, VALUE_COLUMNS } from './store.ts';
+import { PendingStore, type RecordNames, type StoreColumns, VALUE_COLUMNS } from './store.ts';
 
 /** Options of `normalise`. */
 export interface NormaliseOptions {
@@ -207,13 +207,7 @@ interface NameWarning {
 }
 
 /** The canonical names of one spelling of (model, quant, tag, backend, gpu). */
-interface Names {
-  readonly model: string;
-  readonly modelKnown: boolean;
-  readonly quant: string;
-  readonly backend: string;
-  readonly gpu: string;
-  readonly gpuKnown: boolean;
+interface Names extends RecordNames {
   readonly warnings: readonly NameWarning[];
 }
 

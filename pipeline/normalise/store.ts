@@ -8,7 +8,7 @@
  * so a million pending rows cost ~70 MB and no GC work; record objects are made once, in id
  * order, when ids are assigned (`ids.ts`).
  */
-import type { Category } from '../records.ts';
+import type { BaseRecord } from '../records.ts';
 import { CONTENT_HASH_BYTES, contentHash } from './content-hash.ts';
 
 /** Numeric columns a row has (the most any category needs: scaling's weight + four fields). */
@@ -16,16 +16,11 @@ export const VALUE_COLUMNS = 5;
 /** Bytes of a content hash. */
 export const HASH_BYTES = CONTENT_HASH_BYTES;
 
+/** A record's canonical names. */
+export type RecordNames = Pick<BaseRecord, 'model' | 'modelKnown' | 'quant' | 'backend' | 'gpu' | 'gpuKnown'>;
+
 /** What every row of one configuration shares. Plain data, so it can cross a thread. */
-export interface RowConfig {
-  readonly category: Category;
-  readonly source: string;
-  readonly model: string;
-  readonly modelKnown: boolean;
-  readonly quant: string;
-  readonly backend: string;
-  readonly gpu: string;
-  readonly gpuKnown: boolean;
+export interface RowConfig extends RecordNames, Pick<BaseRecord, 'category' | 'source'> {
   /** The record's metric label (the category's default when the row names none). */
   readonly metric: string;
   /** What the configuration adds to each of its rows' content hashes (`configWords`). */

@@ -43,6 +43,8 @@ export interface IngestResult {
 /** One place a canonical field's value comes from. */
 interface CompiledRef {
   readonly column: string;
+  /** `column <name>`, for messages (written once, not per row). */
+  readonly from: string;
   readonly unit?: Unit;
   readonly unitColumn?: string;
   readonly default?: string;
@@ -55,6 +57,8 @@ interface CompiledField {
   readonly refs: readonly CompiledRef[];
   /** A `set` constant, in the field's canonical unit. */
   readonly constant?: string;
+  /** What `pick` answers for the constant (the same object for every row). */
+  readonly constantPick?: Picked;
 }
 
 interface CompiledSource {
@@ -337,7 +341,7 @@ function compileSource(config: SourceConfig, index: number): CompiledSource {
     const spec = config.fields[def.name];
     const refs =
       spec === undefined
-        ? [{ column: def.name, explicit: false }]
+        ? [{ column: def.name, from: `column ${def.name}`, explicit: false }]
         : compileSpec(spec, def, `${where}: fields.${def.name}`);
     for (const ref of refs) {
       if (!ref.explicit) continue;
@@ -348,7 +352,8 @@ function compileSource(config: SourceConfig, index: number): CompiledSource {
       if (def.type !== 'string' && parseNumber(String(constant)).ok === false) {
         throw new PipelineError('config', `${where}: set.${def.name} = '${constant}' is not a number`);
       }
-      return { def, refs, constant: String(constant) };
+      const text = String(constant);
+      return { def, refs, constant: text, constantPick: { text, unit: undefined, from: 'set' } };
     }
     return { def, refs };
   });
@@ -374,7 +379,7 @@ function compileSource(config: SourceConfig, index: number): CompiledSource {
 function compileSpec(spec: FieldSpec, def: FieldDef, where: string): CompiledRef[] {
   const list: (string | FieldRef)[] = Array.isArray(spec) ? spec : [spec];
   return list.map((entry) => {
-    if (typeof entry === 'string') return { column: entry, explicit: true };
+    if (typeof entry === 'string') return { column: entry, from: `column ${entry}`, explicit: true };
     if (entry.unit !== undefined || entry.unit_column !== undefined) {
       if (!def.unit)
         throw new PipelineError('config', `${where}: field ${def.name} has no unit to convert to`);
@@ -390,6 +395,7 @@ function compileSpec(spec: FieldSpec, def: FieldDef, where: string): CompiledRef
     }
     return {
       column: entry.column,
+      from: `column ${entry.column}`,
       explicit: true,
       ...(entry.unit !== undefined ? { unit: entry.unit } : {}),
       ...(entry.unit_column !== undefined ? { unitColumn: entry.unit_column } : {}),
@@ -470,32 +476,45 @@ function readField(cf: CompiledField, raw: RawRow): FieldValue | Rejection {
       message: `required field ${def.name} (column ${cols}) is empty or absent`,
     };
   }
-  const where = `${def.name} (${picked.from})`;
-  if ('problem' in picked) return { code: 'unknown_unit', message: `${where}: ${picked.problem}` };
+  if ('problem' in picked)
+    return { code: 'unknown_unit', message: `${fieldAt(def, picked)}: ${picked.problem}` };
   if (def.type === 'string') return picked.text;
   const parsed = parseNumber(picked.text);
-  if (!parsed.ok) return { code: parsed.code, message: `${where}: '${clip(picked.text)}' ${parsed.reason}` };
+  if (!parsed.ok)
+    return { code: parsed.code, message: `${fieldAt(def, picked)}: '${clip(picked.text)}' ${parsed.reason}` };
   let value = parsed.value;
   if (picked.unit !== undefined) {
     if (!def.unit)
-      return { code: 'unknown_unit', message: `${where}: ${def.name} takes no unit, got ${picked.unit}` };
+      return {
+        code: 'unknown_unit',
+        message: `${fieldAt(def, picked)}: ${def.name} takes no unit, got ${picked.unit}`,
+      };
     const converted = convertUnit(value, picked.unit, def.unit);
     if (converted === undefined) {
       return {
         code: 'unknown_unit',
-        message: `${where}: unit ${picked.unit} cannot be converted to ${def.unit}`,
+        message: `${fieldAt(def, picked)}: unit ${picked.unit} cannot be converted to ${def.unit}`,
       };
     }
     value = converted;
   }
   if (!Number.isFinite(value))
-    return { code: 'non_finite', message: `${where}: '${clip(picked.text)}' overflows` };
+    return { code: 'non_finite', message: `${fieldAt(def, picked)}: '${clip(picked.text)}' overflows` };
   if (def.type === 'integer' && !Number.isInteger(value)) {
-    return { code: 'bad_number', message: `${where}: '${clip(picked.text)}' is not a whole number` };
+    return {
+      code: 'bad_number',
+      message: `${fieldAt(def, picked)}: '${clip(picked.text)}' is not a whole number`,
+    };
   }
   const violation = checkDomain(def, value);
-  if (violation) return { code: violation.code, message: `${where}: ${value} ${violation.reason}` };
+  if (violation)
+    return { code: violation.code, message: `${fieldAt(def, picked)}: ${value} ${violation.reason}` };
   return value;
+}
+
+/** Where a field's value came from, for a message: `tok_per_s (column tok_s)`. Written only for a message. */
+function fieldAt(def: FieldDef, picked: Picked): string {
+  return `${def.name} (${picked.from})`;
 }
 
 type Picked =
@@ -504,11 +523,11 @@ type Picked =
 
 /** The raw text and unit of a field: the `set` constant, else the first non-empty ref, else a default. */
 function pick(cf: CompiledField, raw: RawRow): Picked | null {
-  if (cf.constant !== undefined) return { text: cf.constant, unit: undefined, from: 'set' };
+  if (cf.constantPick !== undefined) return cf.constantPick;
   for (const ref of cf.refs) {
     const text = (raw.values.get(ref.column) ?? '').trim();
     if (text === '') continue;
-    const from = `column ${ref.column}`;
+    const { from } = ref;
     if (ref.unitColumn === undefined) return { text, unit: ref.unit, from };
     const unitText = (raw.values.get(ref.unitColumn) ?? '').trim();
     if (unitText === '') {

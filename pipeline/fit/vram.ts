@@ -267,12 +267,15 @@ function canonicalOrder(train: readonly VramRecord[]): VramRecord[] {
     numeric = !Number.isNaN(keys[i]!);
   }
   const byId = (a: VramRecord, b: VramRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.vramGb - b.vramGb);
+  const compare = numeric
+    ? (a: number, b: number) => keys[a]! - keys[b]! || byId(train[a]!, train[b]!)
+    : (a: number, b: number) => byId(train[a]!, train[b]!);
+  // A split's sides come in id order: then the (stable) sort would change nothing.
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = compare(i - 1, i) <= 0;
+  if (sorted) return train.slice();
   const order = Array.from({ length: n }, (_, i) => i);
-  order.sort(
-    numeric
-      ? (a, b) => keys[a]! - keys[b]! || byId(train[a]!, train[b]!)
-      : (a, b) => byId(train[a]!, train[b]!),
-  );
+  order.sort(compare);
   return order.map((i) => train[i]!);
 }
 

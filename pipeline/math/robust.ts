@@ -208,6 +208,40 @@ export function spreadSummary(values: readonly number[]): SpreadSummary | null {
  * `weightedMedian` (exactly half → mean of that value and the next remaining one).
  * @example new WeightedMedianIndex([1, 2, 3], [1, 1, 5]).median([2]) // 1.5 (3 left out)
  */
+/**
+ * The indices with a positive weight, ordered by (value, index), with no comparator sort: a native
+ * sort of the values, then each index placed at its value's run by binary search, in index order
+ * (NaN values, which a native sort puts last, form the last run).
+ */
+function orderByValue(values: readonly number[], weights: readonly number[]): Int32Array {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) if (weights[i]! > 0) m++;
+  const kept = new Int32Array(m);
+  const v = new Float64Array(m);
+  for (let i = 0, k = 0; i < values.length; i++) {
+    if (!(weights[i]! > 0)) continue;
+    kept[k] = i;
+    v[k++] = values[i]!;
+  }
+  const sorted = v.slice().sort();
+  let finite = m;
+  while (finite > 0 && Number.isNaN(sorted[finite - 1]!)) finite--;
+  const taken = new Int32Array(m);
+  const order = new Int32Array(m);
+  for (let k = 0; k < m; k++) {
+    const x = v[k]!;
+    let lo = Number.isNaN(x) ? finite : 0;
+    let hi = Number.isNaN(x) ? finite : finite - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    order[lo + taken[lo]!++] = kept[k]!;
+  }
+  return order;
+}
+
 export class WeightedMedianIndex {
   private readonly values: Float64Array;
   private readonly prefix: Float64Array;
@@ -219,9 +253,7 @@ export class WeightedMedianIndex {
     if (values.length !== weights.length) {
       throw new Error(`WeightedMedianIndex: ${values.length} values but ${weights.length} weights`);
     }
-    const order: number[] = [];
-    for (let i = 0; i < values.length; i++) if (weights[i]! > 0) order.push(i);
-    order.sort((a, b) => values[a]! - values[b]! || a - b);
+    const order = orderByValue(values, weights);
     this.values = Float64Array.from(order, (i) => values[i]!);
     this.weights = Float64Array.from(order, (i) => weights[i]!);
     this.prefix = new Float64Array(order.length);

@@ -183,17 +183,19 @@ export function assignIds(store: PendingStore, idLength: number, issues: Issue[]
   for (let start = 0; start < n; ) {
     let end = start + 1;
     while (end < n && sameHash(sorted.hash, start, end)) end++;
-    const list = byCategory.get(configs[sorted.config[start]!]!.category)!;
+    // Each record goes to its own category's list (a crafted hash collision may join two).
     if (end - start < 10) {
-      for (let k = start; k < end; k++)
-        list.push(recordAt(sorted, configs, k, idOf(sorted.hash, start, idLength, k - start + 1)));
+      for (let k = start; k < end; k++) {
+        const r = recordAt(sorted, configs, k, idOf(sorted.hash, start, idLength, k - start + 1));
+        byCategory.get(r.category)!.push(r);
+      }
     } else {
       // Ids compare as text: from ten copies on, `#10` sorts before `#2`.
       const run: AnyRecord[] = [];
       for (let k = start; k < end; k++)
         run.push(recordAt(sorted, configs, k, idOf(sorted.hash, start, idLength, k - start + 1)));
       run.sort((a, b) => byText(a.id, b.id));
-      for (const r of run) list.push(r);
+      for (const r of run) byCategory.get(r.category)!.push(r);
     }
     start = end;
   }

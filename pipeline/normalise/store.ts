@@ -3,7 +3,7 @@
  *
  * A row is its configuration (an index into `configs`: source, category, canonical names and
  * metric, shared by every row that has them), its line, up to `VALUE_COLUMNS` numbers (the
- * category's measurement fields, `NaN` standing for null) and the 20 bytes of its content hash.
+ * category's measurement fields, `NaN` standing for null) and the 16 bytes of its content hash.
  * Typed arrays are invisible to the garbage collector's marking and cross a thread as one copy,
  * so a million pending rows cost ~70 MB and no GC work; record objects are made once, in id
  * order, when ids are assigned (`ids.ts`).
@@ -89,7 +89,7 @@ export class PendingStore {
     this.n = n;
   }
 
-  /** Every row as trimmed columns; this store is then empty. */
+  /** Every row as trimmed columns; this store then has no rows (its configurations stay). */
   detach(): StoreColumns {
     const n = this.n;
     const out: StoreColumns = {
@@ -98,7 +98,8 @@ export class PendingStore {
       line: this.line.slice(0, n),
       values: this.values.map((v) => v.slice(0, n)),
       hash: this.hash.slice(0, n * HASH_BYTES),
-      configs: this.configs.splice(0),
+      // Copied, not moved: the rows this store takes next may share the configurations it knows.
+      configs: this.configs.slice(),
       explicit: [...this.explicit],
     };
     this.explicit.clear();

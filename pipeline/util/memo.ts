@@ -29,8 +29,9 @@ export class TupleCache<V> {
   #size = 0;
   readonly #limit: number;
 
-  /** `limit`: values held before the cache starts again (for keys taken from the data). */
+  /** `limit` (at least 1): values held before the cache starts again (for keys taken from the data). */
   constructor(limit = Number.POSITIVE_INFINITY) {
+    if (!(limit >= 1)) throw new RangeError(`TupleCache: limit must be at least 1, got ${limit}`);
     this.#limit = limit;
   }
 

@@ -313,4 +313,16 @@ describe('createNormaliser', () => {
     for (const r of rows) n.add(r);
     expect(n.finish()).toEqual(normalise(rows, resolver));
   });
+
+  it('a normaliser takes new rows after detach, with the names it has seen before still right', () => {
+    const n = createNormaliser(resolver);
+    n.add(row('throughput', { tok_per_s: 10 }, 'a.csv', 2));
+    const part = n.detach();
+    expect(part.rows.n).toBe(1);
+    n.add(row('throughput', { tok_per_s: 11, model: 'qwen2.5-1.5b', backend: 'vllm' }, 'a.csv', 3));
+    n.add(row('throughput', { tok_per_s: 12 }, 'a.csv', 4));
+    const { records } = n.finish();
+    const byTok = Object.fromEntries(records.throughput.map((r) => [r.tokPerS, [r.model, r.backend]]));
+    expect(byTok).toEqual({ 11: ['qwen2.5-1.5b', 'vllm'], 12: ['llama3.2-1b', 'ollama'] });
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { assignIds } from '../../pipeline/normalise/ids.ts';
 import { HASH_BYTES, PendingStore, type RowConfig } from '../../pipeline/normalise/store.ts';
 
 function config(model: string): RowConfig {
@@ -59,5 +60,18 @@ describe('PendingStore', () => {
     expect(main.hash.subarray(20 * HASH_BYTES, 21 * HASH_BYTES)).toEqual(part.hash.subarray(0, HASH_BYTES));
     expect(main.explicit.get(25)).toBe('id105');
     expect(main.explicit.get(0)).toBe('id0');
+  });
+
+  it('rows of two categories whose content hashes collide each keep their own category', () => {
+    const store = new PendingStore();
+    store.configs.push(config('a'), { ...config('b'), category: 'vram' });
+    store.push(0, 2, [1, 0.5], null);
+    store.push(1, 3, [1, 4, 2048, 1], null);
+    // A crafted collision: the second row's hash made equal to the first's.
+    store.hash.copyWithin(HASH_BYTES, 0, HASH_BYTES);
+    const records = assignIds(store, 12, []);
+    expect(records.quality.map((r) => r.line)).toEqual([2]);
+    expect(records.vram.map((r) => r.line)).toEqual([3]);
+    expect(records.vram[0]!.id).toBe(`${records.quality[0]!.id}#2`);
   });
 });

@@ -44,6 +44,10 @@ describe('TupleCache', () => {
     expect(calls).toBe(5);
   });
 
+  it('a TupleCache limit below 1 is refused', () => {
+    expect(() => new TupleCache(0)).toThrow(/at least 1/);
+  });
+
   it('TupleCache caches undefined results too', () => {
     const cache = new TupleCache<number | undefined>();
     let calls = 0;

@@ -139,21 +139,39 @@ export function sortPairs(
   values: Float64Array,
   weights: Float64Array,
 ): { values: Float64Array; weights: Float64Array } {
-  const n = values.length;
-  const sorted = values.slice().sort();
-  let distinct = true;
-  for (let i = 1; i < n; i++) {
-    if (!(sorted[i - 1]! < sorted[i]!)) {
-      distinct = false;
-      break;
+  const { sorted, slot, ties } = sortedSlots(values);
+  const w = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) w[slot[i]!] = weights[i]!;
+  if (ties) {
+    // Within a run of equal values, weights ascending (a native sort of that stretch).
+    for (let start = 0; start < w.length; ) {
+      let end = start + 1;
+      while (end < w.length && sameValue(sorted[end]!, sorted[start]!)) end++;
+      if (end - start > 1) w.subarray(start, end).sort();
+      start = end;
     }
   }
-  // Each weight goes to the first slot of its value's run (binary search), then the next free one.
-  // A native sort puts NaN last: NaNs form the final run.
+  return { values: sorted, weights: w };
+}
+
+/** Equal as the runs of `sortedSlots` are: by `<` (so −0 and 0 together), NaN with NaN. */
+const sameValue = (a: number, b: number): boolean => !(a < b || b < a) && Number.isNaN(a) === Number.isNaN(b);
+
+/**
+ * `values` sorted natively, and for each input position the slot it takes in that order: its
+ * value's run (found by binary search), in input order within the run — the order of a stable
+ * comparator sort by value, without calling a comparator. A native sort puts NaN last: NaNs form
+ * the last run. `ties` says whether any run holds more than one value.
+ */
+export function sortedSlots(values: Float64Array): { sorted: Float64Array; slot: Int32Array; ties: boolean } {
+  const n = values.length;
+  const sorted = values.slice().sort();
   let finite = n;
   while (finite > 0 && Number.isNaN(sorted[finite - 1]!)) finite--;
-  const w = new Float64Array(n);
-  const taken = distinct ? null : new Int32Array(n);
+  let ties = false;
+  for (let i = 1; i < n && !ties; i++) ties = !(sorted[i - 1]! < sorted[i]!);
+  const taken = ties ? new Int32Array(n) : null;
+  const slot = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const x = values[i]!;
     let lo = Number.isNaN(x) ? finite : 0;
@@ -163,18 +181,9 @@ export function sortPairs(
       if (sorted[mid]! < x) lo = mid + 1;
       else hi = mid;
     }
-    if (taken) w[lo + taken[lo]!++] = weights[i]!;
-    else w[lo] = weights[i]!;
+    slot[i] = taken ? lo + taken[lo]!++ : lo;
   }
-  if (taken) {
-    // Within a run of equal values, weights ascending (a native sort of that stretch).
-    for (let start = 0; start < n; ) {
-      const end = start + Math.max(1, taken[start]!);
-      if (end - start > 1) w.subarray(start, end).sort();
-      start = end;
-    }
-  }
-  return { values: sorted, weights: w };
+  return { sorted, slot, ties };
 }
 
 /** Centre and spread of a sample: type-7 median, 10th and 90th percentiles, and its size. */
@@ -201,17 +210,8 @@ export function spreadSummary(values: readonly number[]): SpreadSummary | null {
 }
 
 /**
- * Repeated weighted medians of one sample with different subsets left out (cross-validation
- * folds). The sample is sorted once with prefix sums of the weights; `median(excluded)` then finds
- * the first position whose cumulative remaining weight reaches half the remaining total by binary
- * search, in O(e·log e + log n·log e) for e left-out points, with the same rule as
- * `weightedMedian` (exactly half → mean of that value and the next remaining one).
- * @example new WeightedMedianIndex([1, 2, 3], [1, 1, 5]).median([2]) // 1.5 (3 left out)
- */
-/**
- * The indices with a positive weight, ordered by (value, index), with no comparator sort: a native
- * sort of the values, then each index placed at its value's run by binary search, in index order
- * (NaN values, which a native sort puts last, form the last run).
+ * The indices with a positive weight, ordered by (value, index), with no comparator sort
+ * (`sortedSlots`).
  */
 function orderByValue(values: readonly number[], weights: readonly number[]): Int32Array {
   let m = 0;
@@ -223,25 +223,20 @@ function orderByValue(values: readonly number[], weights: readonly number[]): In
     kept[k] = i;
     v[k++] = values[i]!;
   }
-  const sorted = v.slice().sort();
-  let finite = m;
-  while (finite > 0 && Number.isNaN(sorted[finite - 1]!)) finite--;
-  const taken = new Int32Array(m);
+  const { slot } = sortedSlots(v);
   const order = new Int32Array(m);
-  for (let k = 0; k < m; k++) {
-    const x = v[k]!;
-    let lo = Number.isNaN(x) ? finite : 0;
-    let hi = Number.isNaN(x) ? finite : finite - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    order[lo + taken[lo]!++] = kept[k]!;
-  }
+  for (let k = 0; k < m; k++) order[slot[k]!] = kept[k]!;
   return order;
 }
 
+/**
+ * Repeated weighted medians of one sample with different subsets left out (cross-validation
+ * folds). The sample is sorted once with prefix sums of the weights; `median(excluded)` then finds
+ * the first position whose cumulative remaining weight reaches half the remaining total by binary
+ * search, in O(e·log e + log n·log e) for e left-out points, with the same rule as
+ * `weightedMedian` (exactly half → mean of that value and the next remaining one).
+ * @example new WeightedMedianIndex([1, 2, 3], [1, 1, 5]).median([2]) // 1.5 (3 left out)
+ */
 export class WeightedMedianIndex {
   private readonly values: Float64Array;
   private readonly prefix: Float64Array;

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { powerLawSvg, predictedVsActualSvg, residualsSvg, scalingSvg } from '../../pipeline/emit/chart.ts';
+import {
+  powerLawSvg,
+  predictedVsActualSvg,
+  renderSvg,
+  renderSvgFresh,
+  residualsSvg,
+  scalingSvg,
+} from '../../pipeline/emit/chart.ts';
 import {
   powerLawCurve,
   powerLawSpec,
   predictedVsActualSpec,
   residualsSpec,
   sanitiseLabel,
+  scalingSpec,
 } from '../../pipeline/emit/chart-spec.ts';
 
 const HOSTILE = '<script>a|b`</script>';
@@ -92,6 +100,38 @@ describe('powerLawSpec', () => {
 });
 
 describe('renderSvg', () => {
+  it('draws every chart kind from a compiled template with the same bytes as compiling it afresh', async () => {
+    const specs = [
+      predictedVsActualSpec(scatter),
+      predictedVsActualSpec({ ...scatter, title: 'latency: predicted vs actual', unit: 'ms' }),
+      residualsSpec(scatter),
+      residualsSpec({ ...scatter, title: 'cost: residuals', unit: '$/1M tok' }),
+      powerLawSpec({
+        title: 'tok/s vs parameters',
+        a: 70,
+        b: 0.1,
+        points: [{ paramsB: 1, tokPerS: 70, label: 'm', group: 'g' }],
+      }),
+      scalingSpec({
+        title: 'η(N) per backend',
+        points: [{ backend: 'vllm', n: 4, eta: 0.5, label: 'x' }],
+        curves: [
+          { backend: 'vllm', n: 1, eta: 1 },
+          { backend: 'vllm', n: 8, eta: 0.3 },
+        ],
+      }),
+    ];
+    // Twice each: the second drawing of a kind comes from its template.
+    for (const spec of [...specs, ...specs]) expect(await renderSvg(spec)).toBe(await renderSvgFresh(spec));
+  });
+
+  it('titles that a template could not carry (quotes, a token-like text) are drawn afresh, same bytes', async () => {
+    for (const title of ['say "hi" \\ there', 'CAPFITTEXT0X', HOSTILE]) {
+      const spec = predictedVsActualSpec({ ...scatter, title });
+      expect(await renderSvg(spec)).toBe(await renderSvgFresh(spec));
+    }
+  });
+
   it('predictedVsActualSvg(input) renders an SVG, byte-identical across runs', async () => {
     const a = await predictedVsActualSvg(scatter);
     const b = await predictedVsActualSvg(scatter);

@@ -131,10 +131,19 @@ function gather(store: PendingStore, order: Uint32Array) {
   return { config, line, v0, v1, v2, v3, v4, hash: new Uint8Array(to.buffer) };
 }
 
-type Gathered = ReturnType<typeof gather>;
+/** Columns a record is built from: gathered into id order, or the store's own. */
+interface Columns {
+  readonly config: Uint32Array;
+  readonly line: Float64Array;
+  readonly v0: Float64Array;
+  readonly v1: Float64Array;
+  readonly v2: Float64Array;
+  readonly v3: Float64Array;
+  readonly v4: Float64Array;
+}
 
-/** The record at position `k` of the gathered columns. */
-function recordAt(g: Gathered, configs: PendingStore['configs'], k: number, id: string): AnyRecord {
+/** The record at position `k` of the columns. */
+function recordAt(g: Columns, configs: PendingStore['configs'], k: number, id: string): AnyRecord {
   return buildRecord(
     configs[g.config[k]!]!,
     id,
@@ -160,16 +169,10 @@ function sameHash(hash: Uint8Array, a: number, b: number): boolean {
  */
 export function assignIds(store: PendingStore, idLength: number, issues: Issue[]): RecordSet {
   const byCategory = new Map<Category, AnyRecord[]>(CATEGORIES.map((c) => [c, []]));
-  const { configs, config, line, values } = store;
-  const [v0, v1, v2, v3, v4] = values as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
-  const make = (row: number, id: string): AnyRecord =>
-    buildRecord(configs[config[row]!]!, id, line[row]!, v0[row]!, v1[row]!, v2[row]!, v3[row]!, v4[row]!);
+  const { configs, config } = store;
+  // The store's own columns, read by row (explicit ids), in the shape `recordAt` reads.
+  const [v0, v1, v2, v3, v4] = store.values as Float64Array[];
+  const stored = { config, line: store.line, v0: v0!, v1: v1!, v2: v2!, v3: v3!, v4: v4! };
 
   const contentRows = new Uint32Array(store.n - store.explicit.size);
   if (store.explicit.size === 0) for (let row = 0; row < store.n; row++) contentRows[row] = row;
@@ -214,15 +217,15 @@ export function assignIds(store: PendingStore, idLength: number, issues: Issue[]
     const [keep, ...rest] = explicit.get(key)!.sort(compare) as [number, ...number[]];
     const kept = configs[config[keep]!]!;
     const id = store.explicit.get(keep)!;
-    byCategory.get(kept.category)!.push(make(keep, id));
+    byCategory.get(kept.category)!.push(recordAt(stored, configs, keep, id));
     withExplicit.add(kept.category);
     for (const row of rest) {
       issues.push({
         source: configs[config[row]!]!.source,
-        line: line[row]!,
+        line: store.line[row]!,
         severity: 'reject',
         code: 'duplicate_id',
-        message: `id ${store.explicit.get(row)} already used by ${kept.source}:${line[keep]}`,
+        message: `id ${store.explicit.get(row)} already used by ${kept.source}:${store.line[keep]}`,
       });
     }
   }

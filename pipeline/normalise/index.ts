@@ -15,14 +15,14 @@
  */
 
 import { appendAll } from '../math/extent.ts';
-import type { Category, FieldValue, IngestedRow, Issue, IssueCode, RecordSet } from '../records.ts';
+import type { FieldValue, IngestedRow, Issue, IssueCode, RecordSet } from '../records.ts';
 import { hasControlChars, type NameKind, type Resolver } from '../registry.ts';
 import { isReservedKey } from '../util/keys.ts';
-import { getOrInsert, TextCodes, TupleCache } from '../util/memo.ts';
+import { getOrInsert, TextCodes } from '../util/memo.ts';
 import { clip } from '../util/text.ts';
 import { CONTENT_HASH_BYTES, configWords } from './content-hash.ts';
 import { assignIds } from './ids.ts';
-import { configText } from './layout.ts';
+import { configText, DEFAULT_METRIC } from './layout.ts';
 import { PendingStore, type RecordNames, type StoreColumns, VALUE_COLUMNS } from './store.ts';
 
 /** Options of `normalise`. */
@@ -302,18 +302,23 @@ function resolveNames(
   };
 }
 
-/** The metric label a category's records get when the row names none. */
-const DEFAULT_METRIC: Readonly<Record<Category, string>> = {
-  throughput: 'tok_per_s',
-  vram: '',
-  quality: 'score',
-  latency: 'ms',
-  cost: 'usd_per_1m',
-  scaling: '',
-};
-
 /** Entries each cache of `RowConfigs` holds before it starts again (~100 B each). */
 const CACHE_LIMIT = 100_000;
+
+/**
+ * The key of a list of small codes: while every code is below 256 (the usual case) they pack into
+ * one exact number (six codes are 48 bits), so a lookup costs one number hash; else their text.
+ */
+type CodeKey = number | string;
+
+function codeKey(codes: readonly number[]): CodeKey {
+  let key = 0;
+  for (let i = codes.length - 1; i >= 0; i--) {
+    if (codes[i]! >= 256) return codes.join(',');
+    key = key * 256 + codes[i]!;
+  }
+  return key;
+}
 
 /** A row's resolved names and, when they are accepted, its configuration's index in the store. */
 interface Resolved {
@@ -329,10 +334,10 @@ interface Resolved {
  * configuration seen again after a reset is stored again, with the same content).
  */
 class RowConfigs {
-  #names = new TupleCache<Names | Rejection>(CACHE_LIMIT);
-  #rows = new TupleCache<Resolved>(CACHE_LIMIT);
+  #names = new Map<CodeKey, Names | Rejection>();
+  /** Resolved rows by source, category and the key of their six codes. */
+  #rows = new Map<string, Map<string, Map<CodeKey, Resolved>>>();
   #columns = RowConfigs.#newColumns();
-  #packed = new Map<string, Map<string, Map<number, Resolved>>>();
 
   readonly resolver: Resolver;
   readonly store: PendingStore;
@@ -365,54 +370,31 @@ class RowConfigs {
     const c = this.#columns;
     // Texts are looked up by small codes: a fresh text from the file is compared with the few known
     // ones instead of being hashed (hashing the row's texts was the largest cost of a row).
-    const codes = [
+    const spelling = [
       c.model.code(model),
       c.quant.code(quant),
       c.tag.code(tag),
       c.backend.code(backend),
       c.gpu.code(gpu),
-      c.metric.code(metric),
-    ] as const;
-    const [m, q, t, b, g, x] = codes;
-    const miss = () => this.#miss(codes, row, model, quant, tag, backend, gpu, metric);
-    if ((m | q | t | b | g | x) >= 256) return this.#rows.get([...codes, row.source, row.category], miss);
-    // Every code below 256 (the usual case): the six pack into one exact number (48 bits), so a row
-    // costs one lookup per (source, category) instead of one per part.
-    const key = m + 256 * (q + 256 * (t + 256 * (b + 256 * (g + 256 * x))));
+    ];
+    const key = codeKey([...spelling, c.metric.code(metric)]);
     const byKey = getOrInsert(
-      getOrInsert(this.#packed, row.source, () => new Map<string, Map<number, Resolved>>()),
+      getOrInsert(this.#rows, row.source, () => new Map<string, Map<CodeKey, Resolved>>()),
       row.category,
-      () => new Map<number, Resolved>(),
+      () => new Map<CodeKey, Resolved>(),
     );
     const hit = byKey.get(key);
     if (hit !== undefined) return hit;
-    const made = miss();
-    if (byKey.size < CACHE_LIMIT) byKey.set(key, made);
-    return made;
-  }
-
-  #miss(
-    codes: readonly number[],
-    row: IngestedRow,
-    model: string,
-    quant: string,
-    tag: string,
-    backend: string,
-    gpu: string,
-    metric: string,
-  ): Resolved {
-    const c = this.#columns;
-    const names = this.#names.get(codes.slice(0, 5), () =>
+    const names = getOrInsert(this.#names, codeKey(spelling), () =>
       resolveNames(this.resolver, model, quant, tag, backend, gpu),
     );
-    const resolved = { names, config: 'code' in names ? -1 : this.#add(names, row, metric) };
+    const resolved: Resolved = { names, config: 'code' in names ? -1 : this.#add(names, row, metric) };
     // A new text always misses: past the limit, new codes and new caches (codes key them all).
-    if (Object.values(c).some((codes) => codes.size > CACHE_LIMIT)) {
+    if (Object.values(c).some((codes) => codes.size > CACHE_LIMIT) || this.#names.size >= CACHE_LIMIT) {
       this.#columns = RowConfigs.#newColumns();
-      this.#names = new TupleCache(CACHE_LIMIT);
-      this.#rows = new TupleCache(CACHE_LIMIT);
-      this.#packed = new Map();
-    }
+      this.#names = new Map();
+      this.#rows = new Map();
+    } else if (byKey.size < CACHE_LIMIT) byKey.set(key, resolved);
     return resolved;
   }
 

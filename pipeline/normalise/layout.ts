@@ -27,8 +27,18 @@ export const VALUE_FIELDS: Readonly<Record<Category, readonly string[]>> = {
   scaling: ['weight', 'nAgents', 'eta', 'perAgentTps', 'totalTps'],
 };
 
-/** Categories whose records carry a `metric` label. */
-const HAS_METRIC: ReadonlySet<Category> = new Set(['throughput', 'quality', 'latency', 'cost']);
+/**
+ * The metric label a category's records get when the row names none; '' for the categories whose
+ * records carry no `metric` field (vram, scaling).
+ */
+export const DEFAULT_METRIC: Readonly<Record<Category, string>> = {
+  throughput: 'tok_per_s',
+  vram: '',
+  quality: 'score',
+  latency: 'ms',
+  cost: 'usd_per_1m',
+  scaling: '',
+};
 
 type NameField = 'category' | 'model' | 'modelKnown' | 'quant' | 'backend' | 'gpu' | 'gpuKnown' | 'metric';
 
@@ -43,7 +53,7 @@ function layoutOf(category: Category): ContentLayout {
   let layout = layouts.get(category);
   if (!layout) {
     const names: NameField[] = ['category', 'model', 'modelKnown', 'quant', 'backend', 'gpu', 'gpuKnown'];
-    if (HAS_METRIC.has(category)) names.push('metric');
+    if (DEFAULT_METRIC[category] !== '') names.push('metric');
     const keys: [string, NameField | number][] = [
       ...names.map((k): [string, NameField] => [k, k]),
       ...VALUE_FIELDS[category].map((k, column): [string, number] => [k, column]),

@@ -25,15 +25,7 @@ export type TuplePart = string | number | boolean | null;
  * nested `Map`s so a lookup hashes each (usually interned) part instead of building a joined string.
  */
 export class TupleCache<V> {
-  #root = new Map<TuplePart, unknown>();
-  #size = 0;
-  readonly #limit: number;
-
-  /** `limit` (at least 1): values held before the cache starts again (for keys taken from the data). */
-  constructor(limit = Number.POSITIVE_INFINITY) {
-    if (!(limit >= 1)) throw new RangeError(`TupleCache: limit must be at least 1, got ${limit}`);
-    this.#limit = limit;
-  }
+  readonly #root = new Map<TuplePart, unknown>();
 
   /**
    * `cache.get(parts, compute)` returns the value stored under `parts`, computing and storing it on
@@ -57,13 +49,7 @@ export class TupleCache<V> {
     const hit = node.get(key);
     if (hit !== undefined || node.has(key)) return hit as V;
     const value = compute();
-    if (this.#size >= this.#limit) {
-      this.#root = new Map<TuplePart, unknown>();
-      this.#size = 0;
-      return this.get(parts, () => value);
-    }
     node.set(key, value);
-    this.#size++;
     return value;
   }
 }

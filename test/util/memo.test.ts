@@ -32,22 +32,6 @@ describe('TupleCache', () => {
     expect(new Set(ids).size).toBe(6);
   });
 
-  it('a TupleCache with a limit holds at most that many values, then starts again', () => {
-    const cache = new TupleCache<number>(3);
-    let calls = 0;
-    const get = (k: string) => cache.get(['a', k], () => ++calls);
-    expect([get('1'), get('2'), get('3'), get('1')]).toEqual([1, 2, 3, 1]);
-    // The fourth distinct tuple empties the cache and is the first of the new one.
-    expect(get('4')).toBe(4);
-    expect(get('4')).toBe(4);
-    expect(get('1')).toBe(5);
-    expect(calls).toBe(5);
-  });
-
-  it('a TupleCache limit below 1 is refused', () => {
-    expect(() => new TupleCache(0)).toThrow(/at least 1/);
-  });
-
   it('TupleCache caches undefined results too', () => {
     const cache = new TupleCache<number | undefined>();
     let calls = 0;
